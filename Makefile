@@ -1,0 +1,138 @@
+# moat: one non-recursive Makefile. `make` builds build/moat, `make check`
+# runs every test through one prove, `make SAN=1 check` does the same under
+# ASan+UBSan in build-san/, `make fuzz` builds libFuzzer targets in build-fuzz/.
+
+comma := ,
+CC ?= cc
+PKGS := libhs libpcre2-8 libgit2 yaml-0.1 jansson libarchive libsodium
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wvla -Wwrite-strings -Wpointer-arith -Wdate-time
+HARDEN := -fstack-protector-strong -fPIE
+HARDEN_LD := -pie -Wl,-z,relro,-z,now
+
+ifeq ($(SAN),1)
+BUILD ?= build-san
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDSAN := -fsanitize=address,undefined
+else
+BUILD ?= build
+OPT := -O2 -g -D_FORTIFY_SOURCE=2
+LDSAN :=
+endif
+
+CFLAGS_ALL := -std=c17 -D_GNU_SOURCE $(WARN) $(HARDEN) $(OPT) -ffile-prefix-map=$(CURDIR)=. \
+	-Iinclude -Isrc -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+LDFLAGS_ALL := $(HARDEN_LD) $(LDSAN) $(LDFLAGS)
+
+LIB_SRC := $(sort $(wildcard src/core/*.c src/findings/*.c src/report/*.c src/scan/*.c \
+	src/scan/*/*.c))
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/*/test_*.c))
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
+REPLAY_BIN := $(FUZZ_SRC:fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
+LIB := $(BUILD)/libmoat.a
+MOAT := $(BUILD)/moat
+VERSION_H := $(BUILD)/gen/moat_version.h
+
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+
+.PHONY: all check check-all lint format format-check fuzz fuzz-smoke check-valgrind clean \
+	bench install-deps example
+all: $(MOAT)
+
+$(VERSION_H): FORCE
+	@mkdir -p $(@D)
+	@printf '#define MOAT_VERSION "%s"\n' '$(VERSION)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+FORCE:
+
+$(BUILD)/%.o: %.c $(VERSION_H)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(MOAT): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) $(VERSION_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(LIB) $(LDFLAGS_ALL) $(PKG_LIBS) -lcmocka
+
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay_main.c $(LIB) $(VERSION_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Ifuzz -o $@ $< fuzz/replay_main.c $(LIB) $(LDFLAGS_ALL) $(PKG_LIBS)
+
+# ---- tests: cmocka units, bats e2e and fuzz-corpus replays in one prove ----
+E2E := $(sort $(wildcard tests/e2e/*.bats))
+check: $(MOAT) $(UNIT_BIN) $(REPLAY_BIN) format-check
+	MOAT=$(CURDIR)/$(MOAT) MOAT_BUILD=$(CURDIR)/$(BUILD) prove -j2 --exec tests/tap-run \
+		$(UNIT_BIN) $(REPLAY_BIN) $(E2E)
+
+check-valgrind: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do \
+		valgrind -q --error-exitcode=1 --leak-check=full $$t > /dev/null || exit 1; done
+
+# ---- formatting and lint ----
+FMT_SRC = $(sort $(wildcard include/moat/*.h src/*/*.[ch] src/*/*/*.[ch] tests/unit/*/*.[ch] \
+	fuzz/*.[ch]))
+format:
+	clang-format -i $(FMT_SRC)
+format-check:
+	clang-format --dry-run -Werror $(FMT_SRC)
+lint: format-check
+	tools/checksrc.sh
+	cppcheck --quiet --enable=warning,portability --error-exitcode=1 --inline-suppr \
+		-Iinclude -Isrc $(LIB_SRC) $(CLI_SRC)
+
+# ---- fuzzing with libFuzzer (clang) ----
+FUZZ_BUILD := build-fuzz
+FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+	-Iinclude -Isrc -I$(FUZZ_BUILD)/gen $(PKG_CFLAGS)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
+$(FUZZ_BUILD)/gen/moat_version.h: $(VERSION_H)
+	@mkdir -p $(@D)
+	cp $< $@
+$(FUZZ_BUILD)/src/%.o: src/%.c $(FUZZ_BUILD)/gen/moat_version.h
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -Ifuzz -o $@ $< $(FUZZ_LIB_OBJ) $(PKG_LIBS)
+fuzz: $(FUZZ_BIN)
+FUZZ_SECONDS ?= 20
+fuzz-smoke: fuzz
+	@for f in $(FUZZ_BIN); do n=$${f#$(FUZZ_BUILD)/fuzz_}; \
+		mkdir -p $(FUZZ_BUILD)/new/$$n; \
+		echo "fuzz $$n for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(FUZZ_BUILD)/new/$$n fuzz/corpus/$$n \
+			> $(FUZZ_BUILD)/$$n.log 2>&1 || { tail -40 $(FUZZ_BUILD)/$$n.log; exit 1; }; done
+
+check-all: lint
+	$(MAKE) SAN=1 check
+	$(MAKE) fuzz-smoke
+	$(MAKE) check
+
+install-deps:
+	tools/install-deps.sh
+
+example: $(MOAT)
+	-$(MOAT) scan examples/leaky-repo
+
+bench: $(MOAT)
+	bench/run-all.sh
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
