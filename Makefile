@@ -127,7 +127,7 @@ install-deps:
 	tools/install-deps.sh
 
 example: $(MOAT)
-	-$(MOAT) scan examples/leaky-repo
+	tools/example.sh
 
 bench: $(MOAT)
 	bench/run-all.sh

@@ -66,6 +66,11 @@ MOAT_NODISCARD int moat_scan_run(struct moat_scan *s, struct moat_findings *out,
 /* Every rule the enabled analyzers may report (borrowed from the scan). */
 size_t moat_scan_rules(const struct moat_scan *s, const struct moat_rule_meta *const **out);
 
+/* The i-th built-in secret rule's id and regular expression (PCRE2 syntax,
+ * ASCII semantics), so the same patterns can be run through another tool.
+ * Returns NULL past the last rule. */
+const char *moat_secrets_pattern(size_t i, const char **id);
+
 /* Install the pre-commit hook into the git repository at root.
  * MOAT_EEXIST if a different hook is present and !force. */
 MOAT_NODISCARD int moat_hook_install(const char *root, bool force, struct moat_err *err);
