@@ -15,7 +15,10 @@ struct moat_buf {
 };
 
 extern char moat_buf_empty[];
-#define MOAT_BUF_INIT(maxlen) { moat_buf_empty, 0, 0, (maxlen) }
+#define MOAT_BUF_INIT(maxlen)                                                                      \
+    {                                                                                              \
+        moat_buf_empty, 0, 0, (maxlen)                                                             \
+    }
 
 void moat_buf_init(struct moat_buf *b, size_t max);
 void moat_buf_release(struct moat_buf *b);

@@ -9,13 +9,13 @@
 #include "findings.h"
 
 #define MOAT_CONFIG_PATH ".moat/config.yml"
-#define MOAT_CONFIG_MAX (1u << 20) /* bytes of config.yml we accept */
+#define MOAT_CONFIG_MAX  (1u << 20) /* bytes of config.yml we accept */
 
 struct moat_custom_rule {
     char *id;
     char *description;
-    char *regex;       /* PCRE2 syntax; the secret is group "secret", else group 1, else all */
-    char **keywords;   /* optional: any must appear (case-insensitive) near the match */
+    char *regex;     /* PCRE2 syntax; the secret is group "secret", else group 1, else all */
+    char **keywords; /* optional: any must appear (case-insensitive) near the match */
     size_t nkeywords;
     double min_entropy; /* bits per character of the secret; 0 = no check */
     enum moat_sev sev;
@@ -27,18 +27,18 @@ struct moat_config {
     unsigned analyzers_off; /* bits set false */
     bool has_fail_on;
     enum moat_sev fail_on;
-    char *baseline;         /* baseline path relative to the repo, or NULL */
-    char **exclude;         /* gitignore-style patterns */
+    char *baseline; /* baseline path relative to the repo, or NULL */
+    char **exclude; /* gitignore-style patterns */
     size_t nexclude;
     struct moat_custom_rule *rules;
     size_t nrules;
-    char **disabled_rules;  /* rule ids switched off */
+    char **disabled_rules; /* rule ids switched off */
     size_t ndisabled_rules;
-    char **allow_paths;     /* gitignore-style patterns never reported */
+    char **allow_paths; /* gitignore-style patterns never reported */
     size_t nallow_paths;
-    char **allow_regexes;   /* PCRE2 patterns; a secret value matching one is not reported */
+    char **allow_regexes; /* PCRE2 patterns; a secret value matching one is not reported */
     size_t nallow_regexes;
-    char **allow_values;    /* literal values (stopwords) never reported */
+    char **allow_values; /* literal values (stopwords) never reported */
     size_t nallow_values;
 };
 

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#define MOAT_NODISCARD __attribute__((warn_unused_result))
+#define MOAT_NODISCARD    __attribute__((warn_unused_result))
 #define MOAT_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
 enum {

@@ -41,14 +41,14 @@ struct moat_rule_meta {
 struct moat_finding {
     char *rule_id;
     char *analyzer;
-    char *title;    /* the rule's one-line title */
-    char *message;  /* what was found, never containing a secret value */
-    char *fix;      /* suggested fix or NULL */
+    char *title;   /* the rule's one-line title */
+    char *message; /* what was found, never containing a secret value */
+    char *fix;     /* suggested fix or NULL */
     char *cwe;
-    char *path;     /* relative to the scan root; "a.zip!dir/f" inside archives */
-    unsigned line;  /* 1-based; 0 if unknown */
-    unsigned col;   /* 1-based, in bytes */
-    char *commit;   /* git: the commit that introduced it */
+    char *path;    /* relative to the scan root; "a.zip!dir/f" inside archives */
+    unsigned line; /* 1-based; 0 if unknown */
+    unsigned col;  /* 1-based, in bytes */
+    char *commit;  /* git: the commit that introduced it */
     char *author;
     char *email;
     char *date;     /* ISO 8601 */

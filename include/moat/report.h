@@ -20,11 +20,11 @@ struct moat_report {
     const struct moat_rule_meta *const *rules;
     size_t nrules;
     const struct moat_scan_stats *stats;
-    const char *root;       /* what was scanned, as the user named it */
-    enum moat_sev fail_on;  /* the gate's threshold */
+    const char *root;      /* what was scanned, as the user named it */
+    enum moat_sev fail_on; /* the gate's threshold */
     bool gate_failed;
-    bool color;             /* text: ANSI colours */
-    bool show_secrets;      /* print finding->secret where set */
+    bool color;        /* text: ANSI colours */
+    bool show_secrets; /* print finding->secret where set */
 };
 
 /* "text|json|sarif|junit"; returns 0 or MOAT_EINVAL. */

@@ -17,8 +17,7 @@ enum {
 };
 
 /* Parse "secrets,config" into analyzer bits. MOAT_EINVAL names the unknown one. */
-MOAT_NODISCARD int moat_scan_parse_analyzers(const char *list, unsigned *out,
-                                             struct moat_err *err);
+MOAT_NODISCARD int moat_scan_parse_analyzers(const char *list, unsigned *out, struct moat_err *err);
 /* Bits of the analyzers this build has. */
 unsigned moat_scan_available_analyzers(void);
 
@@ -29,26 +28,26 @@ enum moat_scan_source {
 };
 
 struct moat_scan_opts {
-    const char *root;        /* directory or single file */
+    const char *root; /* directory or single file */
     enum moat_scan_source source;
-    const char *git_range;   /* e.g. "main..HEAD"; NULL = all refs */
-    const char *since;       /* with git: skip history reachable from this commit */
-    const char *cache;       /* with git: file of already-scanned blob ids, or NULL */
-    unsigned analyzers;      /* MOAT_ANALYZER_* bits to run */
-    int threads;             /* 0 = online CPUs */
-    bool no_ignore;          /* do not honour .gitignore */
-    bool show_secrets;       /* keep raw values in findings */
-    bool pedantic;           /* hygiene audits too */
-    size_t max_file_size;    /* bytes read from one file; 0 = default */
+    const char *git_range;            /* e.g. "main..HEAD"; NULL = all refs */
+    const char *since;                /* with git: skip history reachable from this commit */
+    const char *cache;                /* with git: file of already-scanned blob ids, or NULL */
+    unsigned analyzers;               /* MOAT_ANALYZER_* bits to run */
+    int threads;                      /* 0 = online CPUs */
+    bool no_ignore;                   /* do not honour .gitignore */
+    bool show_secrets;                /* keep raw values in findings */
+    bool pedantic;                    /* hygiene audits too */
+    size_t max_file_size;             /* bytes read from one file; 0 = default */
     const struct moat_config *config; /* borrowed; NULL = defaults */
 };
 
 struct moat_scan_stats {
-    size_t files;     /* files (or blobs) scanned */
-    size_t bytes;     /* bytes scanned */
-    size_t skipped;   /* ignored, excluded, binary without strings */
-    size_t errors;    /* files that could not be scanned (a warning was logged) */
-    size_t commits;   /* git: commits walked */
+    size_t files;   /* files (or blobs) scanned */
+    size_t bytes;   /* bytes scanned */
+    size_t skipped; /* ignored, excluded, binary without strings */
+    size_t errors;  /* files that could not be scanned (a warning was logged) */
+    size_t commits; /* git: commits walked */
     double seconds;
 };
 

@@ -30,7 +30,7 @@ void moat_arena_release(struct moat_arena *a)
 
 void *moat_arena_alloc(struct moat_arena *a, size_t n)
 {
-    const size_t align = sizeof(max_align_t);
+    const size_t align = _Alignof(max_align_t);
     struct moat_arena_block *b = a->head;
     size_t need = (n + align - 1) & ~(align - 1);
     void *p;

@@ -48,8 +48,7 @@ void moat_map_release(struct moat_map *m, void (*free_val)(void *))
     m->n = m->cap = 0;
 }
 
-static struct moat_map_entry *find(const struct moat_map *m, const char *k, size_t klen,
-                                   uint64_t h)
+static struct moat_map_entry *find(const struct moat_map *m, const char *k, size_t klen, uint64_t h)
 {
     size_t mask = m->cap - 1;
 

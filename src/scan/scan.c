@@ -295,8 +295,8 @@ static bool suppressed_inline(const struct scan_blob *b, size_t line_start, cons
     return ignore_marker(p + prev, line_start - 1 - prev, rule);
 }
 
-void scan_emit(struct scan_worker *w, const struct scan_blob *b, size_t off,
-               struct moat_finding *f, const void *content, size_t clen)
+void scan_emit(struct scan_worker *w, const struct scan_blob *b, size_t off, struct moat_finding *f,
+               const void *content, size_t clen)
 {
     struct moat_scan *s = w->scan;
     size_t line_start;

@@ -10,11 +10,11 @@
 #include <moat/scan.h>
 #include "core/core.h"
 
-#define SCAN_DEFAULT_MAX_FILE (256u << 20) /* bytes read from one file */
-#define SCAN_MAX_ARCHIVE_DEPTH 3            /* archives inside archives */
-#define SCAN_MAX_ARCHIVE_MEMBER (64u << 20) /* bytes of one archive member */
-#define SCAN_MAX_ARCHIVE_TOTAL (1u << 30)   /* bytes expanded from one archive */
-#define SCAN_MIN_BINARY_STRING 16           /* printable run long enough to hold a key */
+#define SCAN_DEFAULT_MAX_FILE   (256u << 20) /* bytes read from one file */
+#define SCAN_MAX_ARCHIVE_DEPTH  3            /* archives inside archives */
+#define SCAN_MAX_ARCHIVE_MEMBER (64u << 20)  /* bytes of one archive member */
+#define SCAN_MAX_ARCHIVE_TOTAL  (1u << 30)   /* bytes expanded from one archive */
+#define SCAN_MIN_BINARY_STRING  16           /* printable run long enough to hold a key */
 
 /* Where a blob came from in git history; NULL for files on disk. */
 struct scan_origin {
@@ -92,8 +92,8 @@ void scan_blob_run(struct scan_worker *w, const struct scan_blob *b);
  * column and the git origin; drops it if a moat:ignore comment on that line
  * or the line above names its rule (or no rule), or a config allowlist path
  * matches; sets the fingerprint from content. Takes ownership of f. */
-void scan_emit(struct scan_worker *w, const struct scan_blob *b, size_t off,
-               struct moat_finding *f, const void *content, size_t clen);
+void scan_emit(struct scan_worker *w, const struct scan_blob *b, size_t off, struct moat_finding *f,
+               const void *content, size_t clen);
 
 /* Warn about something that could not be scanned and count it. */
 void scan_warn(struct moat_scan *s, const char *path, const char *what);
@@ -122,10 +122,10 @@ void scan_archive_run(struct scan_worker *w, const struct scan_blob *b);
 
 /* ---- text decoding (src/scan/decode.c) ---- */
 enum scan_text_kind {
-    SCAN_TEXT,     /* scan as is */
-    SCAN_UTF16LE,  /* decode to UTF-8 first */
+    SCAN_TEXT,    /* scan as is */
+    SCAN_UTF16LE, /* decode to UTF-8 first */
     SCAN_UTF16BE,
-    SCAN_BINARY,   /* scan only printable strings */
+    SCAN_BINARY, /* scan only printable strings */
 };
 enum scan_text_kind scan_text_classify(const unsigned char *data, size_t len);
 /* Decode UTF-16 into out (UTF-8); invalid units become U+FFFD. */

@@ -13,9 +13,9 @@
 #include "scan.h"
 #include "core/banned.h"
 
-#define WALK_BATCH 32             /* files per pool task: amortizes queue locking */
-#define WALK_MAX_DEPTH 256        /* directory nesting we follow */
-#define WALK_MMAP_MIN (1u << 20)  /* files this big are mapped, not read */
+#define WALK_BATCH      32         /* files per pool task: amortizes queue locking */
+#define WALK_MAX_DEPTH  256        /* directory nesting we follow */
+#define WALK_MMAP_MIN   (1u << 20) /* files this big are mapped, not read */
 #define WALK_MAX_IGNORE (1u << 20) /* bytes of one .gitignore */
 
 struct walk {
@@ -183,9 +183,10 @@ static void walk_dir(struct walk *wk, const char *rel, int depth, struct batch *
             struct stat st;
             if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0)
                 continue;
-            type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG
-                                              : S_ISLNK(st.st_mode)   ? DT_LNK
-                                                                      : DT_UNKNOWN;
+            type = S_ISDIR(st.st_mode)   ? DT_DIR
+                   : S_ISREG(st.st_mode) ? DT_REG
+                   : S_ISLNK(st.st_mode) ? DT_LNK
+                                         : DT_UNKNOWN;
         }
         if (type == DT_DIR && strcmp(name, ".git") == 0)
             continue; /* git's own object store: history is scanned with --git */
