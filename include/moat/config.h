@@ -46,7 +46,9 @@ struct moat_config {
  * Returns 0, MOAT_EPARSE or MOAT_ETOOBIG. */
 MOAT_NODISCARD int moat_config_parse(const char *name, const char *data, size_t len,
                                      struct moat_config **out, struct moat_err *err);
-/* Load root/.moat/config.yml; a missing file yields the defaults. */
+/* Load root/.moat/config.yml; a missing file yields the defaults. Returns 0,
+ * moat_config_parse's errors, or moat_fs_read's (MOAT_EIO, MOAT_EPERM,
+ * MOAT_ELOOP: a symlinked .moat/ is refused). */
 MOAT_NODISCARD int moat_config_load(const char *root, struct moat_config **out,
                                     struct moat_err *err);
 void moat_config_free(struct moat_config *c);

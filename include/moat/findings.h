@@ -89,7 +89,8 @@ void moat_findings_sort(struct moat_findings *fs);
 
 /* Baseline: the fingerprints of findings a team has accepted. */
 struct moat_baseline;
-/* Load a baseline written by moat_baseline_write. MOAT_ENOENT, MOAT_EPARSE. */
+/* Load a baseline written by moat_baseline_write. Returns 0, MOAT_EPARSE,
+ * MOAT_ETOOBIG, or moat_fs_read's errors (MOAT_ENOENT, MOAT_EIO, ...). */
 MOAT_NODISCARD int moat_baseline_load(const char *path, struct moat_baseline **out,
                                       struct moat_err *err);
 MOAT_NODISCARD int moat_baseline_parse(const char *data, size_t len, struct moat_baseline **out,
