@@ -13,7 +13,7 @@
 #define SARIF_SCHEMA                                                                               \
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 /* The project's home page, shown by SARIF viewers next to the tool name. */
-#define SARIF_SRCROOT         "%SRCROOT%"
+#define SARIF_SRCROOT "%SRCROOT%"
 
 static const char *sarif_level(enum moat_sev s)
 {

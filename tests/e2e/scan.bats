@@ -8,7 +8,7 @@ setup() {
     T="$BATS_TEST_TMPDIR/repo"
     mkdir -p "$T"
     AKID="AKIA""QYLPMN5HHHFPZAM2"
-    AKID2="AKIA""R7TXW4K2JD9GBNV3"
+    AKID2="AKIA""R7TXW4K2JDZGBNV3"
 }
 
 json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
@@ -112,7 +112,7 @@ json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
 @test "the configuration sets the threshold, excludes paths and adds rules" {
     mkdir -p "$T/.moat" "$T/vendor"
     printf 'key = "%s"\n' "$AKID" > "$T/vendor/lib.py"
-    printf 'token = "acme_%s"\n' "0123456789abcdef0123456789abcdef" > "$T/app.py"
+    printf 'token = "acme_%s"\n' "9f2c4e7a1b3d5f60a8c2e4b6d8f0a1c3" > "$T/app.py"
     cat > "$T/.moat/config.yml" <<'YML'
 fail-on: medium
 exclude:

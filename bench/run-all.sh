@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Run every moat benchmark in one go and print all their summaries at the end:
+# the real tree (prepare-real-tree.sh), the tree scan against ripgrep and
+# secretlint (secrets-tree.sh), and the git-history scan (git-history.sh, when
+# present). Each script prints its progress on stderr and its summary on
+# stdout; the summaries are kept in bench/work/results/<script>.summary.
+# Exit status: 0 every target met, 1 some target missed, 2 a script failed.
+# The environment (MOAT, RUNS, GEN_SIZE, ...) is passed on to the scripts.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+out=$here/work/results
+mkdir -p "$out"
+
+status=0
+ran=()
+run() { # NAME COMMAND...
+    local name=$1 rc=0
+    shift
+    echo "==== $name ====" >&2
+    "$@" | tee "$out/$name.summary" || rc=$?
+    [ $rc -gt 2 ] && rc=2 # killed, or a shell error: could not measure
+    echo "run-all: $name exited with status $rc" >&2
+    [ $rc -gt $status ] && status=$rc
+    ran+=("$name:$rc")
+}
+
+run prepare-real-tree bash "$here/prepare-real-tree.sh"
+run secrets-tree bash "$here/secrets-tree.sh"
+if [ -e "$here/git-history.sh" ]; then
+    run git-history bash "$here/git-history.sh"
+else
+    echo "run-all: bench/git-history.sh not present; git history not measured" >&2
+fi
+
+echo
+echo "==================== moat benchmarks: summaries ===================="
+for r in "${ran[@]}"; do
+    name=${r%%:*}
+    [ "$name" = prepare-real-tree ] && continue
+    echo
+    echo "---- $name (exit status ${r##*:}) ----"
+    cat "$out/$name.summary"
+done
+exit $status
