@@ -52,6 +52,8 @@ $(VERSION_H): FORCE
 	@printf '#define MOAT_VERSION "%s"\n' '$(VERSION)' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 FORCE:
+# Keep every object: fuzz objects are otherwise deleted as intermediates.
+.SECONDARY:
 
 $(BUILD)/%.o: %.c $(VERSION_H)
 	@mkdir -p $(@D)
@@ -60,18 +62,22 @@ $(BUILD)/%.o: %.c $(VERSION_H)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	@ar rcs $@ $^
 
 $(MOAT): $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) $(VERSION_H)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(LIB) $(LDFLAGS_ALL) $(PKG_LIBS) -lcmocka
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(LIB) $(LDFLAGS_ALL) $(PKG_LIBS) -lcmocka
 
 $(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay_main.c $(LIB) $(VERSION_H)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -Ifuzz -o $@ $< fuzz/replay_main.c $(LIB) $(LDFLAGS_ALL) $(PKG_LIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS_ALL) -Ifuzz -o $@ $< fuzz/replay_main.c $(LIB) $(LDFLAGS_ALL) $(PKG_LIBS)
 
 # ---- tests: cmocka units, bats e2e and fuzz-corpus replays in one prove ----
 E2E := $(sort $(wildcard tests/e2e/*.bats))
@@ -89,7 +95,8 @@ FMT_SRC = $(sort $(wildcard include/moat/*.h src/*/*.[ch] src/*/*/*.[ch] tests/u
 format:
 	clang-format -i $(FMT_SRC)
 format-check:
-	clang-format --dry-run -Werror $(FMT_SRC)
+	@echo "  FORMAT  check"
+	@clang-format --dry-run -Werror $(FMT_SRC)
 lint: format-check
 	tools/checksrc.sh
 	cppcheck --quiet --enable=warning,portability --error-exitcode=1 --inline-suppr \
@@ -106,9 +113,11 @@ $(FUZZ_BUILD)/gen/moat_version.h: $(VERSION_H)
 	cp $< $@
 $(FUZZ_BUILD)/src/%.o: src/%.c $(FUZZ_BUILD)/gen/moat_version.h
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -c $< -o $@
+	@echo "  CLANG   $<"
+	@clang $(FUZZ_CFLAGS) -c $< -o $@
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -Ifuzz -o $@ $< $(FUZZ_LIB_OBJ) $(PKG_LIBS)
+	@echo "  LINK    $@"
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -Ifuzz -o $@ $< $(FUZZ_LIB_OBJ) $(PKG_LIBS)
 fuzz: $(FUZZ_BIN)
 FUZZ_SECONDS ?= 20
 fuzz-smoke: fuzz
