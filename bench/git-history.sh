@@ -57,8 +57,7 @@ planted = sum(1 for _ in open(sys.argv[3]))
 print("git-history: %d commits, %d unique blobs (%.0f MB); moat: %d findings (%d keys planted), "
       "rg: %s matching lines" % (s.get("commits", 0), s["files"], s.get("bytes", 0) / 1e6,
                                  len(d["findings"]), planted, sys.argv[2] or 0))
-print("git-history: moat's scan itself took %.2f s (summary duration_ms); the rest of its time "
-      "below is start-up" % (s.get("duration_ms", 0) / 1000))
+
 PY
 
 # median seconds of each command, in the order given
