@@ -99,7 +99,7 @@ static char *member_path(const char *outer, const char *name)
     p[olen] = '!';
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)name[i];
-        p[olen + 1 + i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+        p[olen + 1 + i] = (char)(c < 0x20 || c == 0x7f ? '?' : c);
     }
     p[olen + 1 + n] = '\0';
     return p;

@@ -29,7 +29,7 @@ struct comp {
     const char *p;
     size_t len;
     bool globstar;
-    bool min1; /* a globstar before "\\/": wildmatch lets only "**" + "/" match no directory */
+    bool min1; /* a globstar before an escaped '/': it must match a directory or more */
 };
 
 struct pattern {
@@ -211,7 +211,7 @@ static bool match_component(const char *p, size_t plen, const char *t, size_t tl
 
 static size_t comp_end(const char *t, size_t tlen, size_t from)
 {
-    const char *s = memchr(t + from, '/', tlen - from);
+    const char *s = from < tlen ? memchr(t + from, '/', tlen - from) : NULL;
     return s ? (size_t)(s - t) : tlen;
 }
 
@@ -494,7 +494,7 @@ static struct scan_ignore *ignore_new(void)
 {
     struct scan_ignore *ig = moat_calloc(1, sizeof(*ig));
 
-    moat_arena_init(&ig->arena, 16 * 1024);
+    moat_arena_init(&ig->arena, (size_t)16 << 10);
     moat_map_init(&ig->by_base);
     return ig;
 }
@@ -615,7 +615,7 @@ static int group_match(const struct scan_ignore *ig, const struct group *g, cons
     size_t rlen = len;
 
     if (g->baselen) {
-        if (len <= g->baselen || path[g->baselen] != '/' || memcmp(path, g->base, g->baselen))
+        if (len <= g->baselen || path[g->baselen] != '/' || memcmp(path, g->base, g->baselen) != 0)
             return -1;
         rel += g->baselen + 1;
         rlen -= g->baselen + 1;

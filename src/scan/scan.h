@@ -102,7 +102,8 @@ void scan_warn(struct moat_scan *s, const char *path, const char *what);
 struct scan_ignore;
 /* Parse patterns (one per line, gitignore syntax) that apply below the
  * directory dir ("" for the root; relative, no trailing slash). Returns 0,
- * MOAT_ETOOBIG. */
+ * MOAT_ETOOBIG (a line or dir over 4096 bytes, or over 100,000 patterns).
+ * All or nothing: on error nothing is added and *ig is unchanged. */
 MOAT_NODISCARD int scan_ignore_add(struct scan_ignore **ig, const char *dir, const char *text,
                                    size_t len, struct moat_err *err);
 /* Whether relpath (relative to the root) is ignored: the last matching
@@ -113,7 +114,7 @@ void scan_ignore_free(struct scan_ignore *ig);
 
 /* ---- archives (src/scan/archive.c) ---- */
 /* Whether b looks like an archive or compressed file we open (zip, jar, war,
- * tar, gz, tgz, bz2, xz) from its magic bytes. */
+ * tar, 7z, gz, tgz, bz2, xz) from its magic bytes. */
 bool scan_archive_detect(const unsigned char *data, size_t len);
 /* Scan each member of the archive in b with scan_blob_run, as
  * "outer!member" paths, within the SCAN_MAX_ARCHIVE_* limits; anything over a
@@ -127,11 +128,14 @@ enum scan_text_kind {
     SCAN_UTF16BE,
     SCAN_BINARY, /* scan only printable strings */
 };
+/* Looks at the first 8 KB only. */
 enum scan_text_kind scan_text_classify(const unsigned char *data, size_t len);
-/* Decode UTF-16 into out (UTF-8); invalid units become U+FFFD. */
+/* Append UTF-16 decoded to UTF-8 to out; invalid units become U+FFFD.
+ * Returns 0 or MOAT_ETOOBIG; out then holds the whole characters that fit. */
 MOAT_NODISCARD int scan_decode_utf16(const unsigned char *data, size_t len, bool big_endian,
                                      struct moat_buf *out);
-/* Copy runs of at least min printable ASCII bytes into out, one per line. */
+/* Append runs of at least min printable ASCII bytes to out, one per line.
+ * Returns 0 or MOAT_ETOOBIG; out then holds the whole runs that fit. */
 MOAT_NODISCARD int scan_binary_strings(const unsigned char *data, size_t len, size_t min,
                                        struct moat_buf *out);
 
