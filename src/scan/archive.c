@@ -31,6 +31,26 @@ void scan_archive_set_limits(const struct scan_archive_limits *lim)
     limits = lim ? *lim : defaults;
 }
 
+/* A tar header's checksum: the byte sum of the 512-byte header with the
+ * checksum field counted as spaces, stored in octal at offset 148. Checked so
+ * that a source file that mentions "ustar" (a tar library) is not taken for
+ * an archive. */
+static bool tar_checksum_ok(const unsigned char *h)
+{
+    unsigned long sum = 0, want = 0;
+    size_t i = 148;
+
+    for (size_t k = 0; k < 512; k++)
+        sum += (k >= 148 && k < 156) ? ' ' : h[k];
+    while (i < 156 && h[i] == ' ')
+        i++;
+    if (i == 156 || h[i] < '0' || h[i] > '7')
+        return false;
+    for (; i < 156 && h[i] >= '0' && h[i] <= '7'; i++)
+        want = want * 8 + (unsigned long)(h[i] - '0');
+    return want == sum;
+}
+
 bool scan_archive_detect(const unsigned char *d, size_t len)
 {
     static const unsigned char xz[] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
@@ -52,7 +72,7 @@ bool scan_archive_detect(const unsigned char *d, size_t len)
         return true;
     if (len >= 6 && (memcmp(d, xz, 6) == 0 || memcmp(d, sevenz, 6) == 0))
         return true;
-    return len >= 262 && memcmp(d + 257, "ustar", 5) == 0;
+    return len >= 512 && memcmp(d + 257, "ustar", 5) == 0 && tar_checksum_ok(d);
 }
 
 /* Format a warning, show control bytes from archive names or libarchive

@@ -131,6 +131,17 @@ static bool warned(const char *path, const char *part)
     return false;
 }
 
+/* Fill in a tar header's checksum field (offset 148, octal). */
+static void set_tar_checksum(unsigned char *h)
+{
+    unsigned sum = 0;
+
+    memset(h + 148, ' ', 8);
+    for (size_t k = 0; k < 512; k++)
+        sum += h[k];
+    assert_int_equal(moat_snprintf((char *)h + 148, 8, "%06o", sum), 0);
+}
+
 static void test_detect(void **state)
 {
     static const char *const yes[] = { "plain.zip",     "app.jar",       "bundle.tar.gz",
@@ -152,6 +163,7 @@ static void test_detect(void **state)
            "ustar\0"
            "00",
            8);
+    set_tar_checksum(tar);
     assert_true(scan_archive_detect(tar, sizeof(tar)));
     assert_true(scan_archive_detect((const unsigned char *)"BZh91AY&SYxx", 12));
     assert_true(scan_archive_detect((const unsigned char *)"\xfd"
@@ -159,6 +171,8 @@ static void test_detect(void **state)
                                     7));
     /* look-alikes */
     assert_false(scan_archive_detect(tar, 261));
+    tar[0] = 'x'; /* "ustar" where tar has it, but the header checksum is wrong */
+    assert_false(scan_archive_detect(tar, sizeof(tar)));
     memset(tar, 0, sizeof(tar));
     memcpy(tar + 256, "ustar", 5);
     assert_false(scan_archive_detect(tar, sizeof(tar)));
