@@ -139,7 +139,7 @@ MOAT_NODISCARD int scan_decode_utf16(const unsigned char *data, size_t len, bool
 MOAT_NODISCARD int scan_binary_strings(const unsigned char *data, size_t len, size_t min,
                                        struct moat_buf *out);
 
-/* ---- git sources (src/scan/git.c) ---- */
+/* ---- git sources (src/scan/git/) ---- */
 MOAT_NODISCARD int scan_git_history(struct moat_scan *s, struct moat_err *err);
 MOAT_NODISCARD int scan_git_staged(struct moat_scan *s, struct moat_err *err);
 

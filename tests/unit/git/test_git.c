@@ -1,4 +1,4 @@
-/* Unit tests for src/scan/git.c and src/scan/hook.c: history scans (the
+/* Unit tests for src/scan/git/ and src/scan/hook.c: history scans (the
  * introducing commit, each blob once, ranges, --since, the cache, every ref,
  * shallow clones, missing objects, the parallel walk), staged scans and the
  * pre-commit hook, on throwaway repositories made with the git CLI. */

@@ -1,0 +1,214 @@
+/* Internal interface of the git sources (src/scan/git/): what the history and
+ * staged scans share (the blob list, the object id set, the libgit2 plumbing)
+ * and the parsers of repository bytes, visible to their tests and fuzz target. */
+#ifndef MOAT_SCAN_GIT_H
+#define MOAT_SCAN_GIT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <git2.h>
+#include "scan/scan.h"
+
+#define GITSRC_PATH_MAX      4096         /* bytes of one path inside a commit's tree */
+#define GITSRC_CACHE_MAX     (256u << 20) /* bytes of a --cache file: ~6.5 million blob ids */
+#define GITSRC_CACHE_KEY_HEX 32           /* hex digits of the --cache key */
+
+/* ---- libgit2 plumbing (repo.c) ---- */
+
+/* Initialize libgit2 and libsodium (once per process), which everything
+ * below needs: libgit2 functions, even git_oid_fromstrn, crash without it.
+ * Returns 0 or MOAT_EGIT. */
+MOAT_NODISCARD int gitsrc_setup(struct moat_err *err);
+
+/* libgit2's last error message for this thread; never NULL. */
+const char *gitsrc_msg(void);
+
+/* Open the repository holding root (NULL or "": the current directory),
+ * searching parents. Sets *out (the caller frees it) only on success.
+ * Returns 0 or MOAT_EGIT. */
+MOAT_NODISCARD int gitsrc_repo_open(const char *root, git_repository **out, struct moat_err *err);
+
+/* A repository handle and odb of one's own on the git directory of repo, for
+ * another thread: libgit2 objects are not shared across threads. The caller
+ * frees both. Returns 0 or MOAT_EGIT. */
+MOAT_NODISCARD int gitsrc_repo_handle(git_repository *repo, git_repository **out, git_odb **odb,
+                                      struct moat_err *err);
+
+/* Threads worth starting for work items, one per per_thread of them at
+ * least, at most the scan's thread count; at least 1. */
+size_t gitsrc_thread_count(const struct moat_scan *s, size_t work, size_t per_thread);
+
+/* Warn that what (e.g. "blob") at path is missing from the object database.
+ * *missing counts them: the first few are named, the rest only counted. */
+void gitsrc_warn_missing(struct moat_scan *s, _Atomic size_t *missing, const char *path,
+                         const char *what);
+
+/* Log how many missing objects gitsrc_warn_missing did not name. */
+void gitsrc_log_missing(size_t missing);
+
+/* Warn "what: <libgit2's message>" about path. */
+void gitsrc_warn_git(struct moat_scan *s, const char *path, const char *what);
+
+/* ---- a set of object ids (oidset.c) ----
+ * Members are (id, kind) pairs: a tree entry's mode says "tree" or "blob",
+ * and a forged entry that calls a blob a tree (or the reverse) must not mark
+ * the real object seen, or it would hide that blob from the rest of the walk. */
+enum gitsrc_kind { GITSRC_BLOB, GITSRC_TREE };
+
+struct gitsrc_oidset {
+    uint64_t *tag; /* 0 = empty slot; bit 0 set when used, bit 1 the kind */
+    git_oid *id;
+    size_t n, cap;
+    unsigned shift;  /* 64 - log2(cap) */
+    uint64_t k0, k1; /* hash key; k1 odd */
+};
+
+/* An empty set with a fresh random hash key. */
+void gitsrc_oidset_init(struct gitsrc_oidset *set);
+void gitsrc_oidset_release(struct gitsrc_oidset *set);
+
+/* Add (id, kind); true when it was not in the set yet. The null id, which
+ * names no object, is never added. */
+bool gitsrc_oidset_add(struct gitsrc_oidset *set, const git_oid *id, enum gitsrc_kind kind);
+
+/* Whether (id, kind) is in the set. */
+bool gitsrc_oidset_has(const struct gitsrc_oidset *set, const git_oid *id, enum gitsrc_kind kind);
+
+/* ---- scanning a list of blobs in parallel (blobs.c) ---- */
+
+/* One blob to read and scan. */
+struct gitsrc_blob {
+    git_oid id;
+    const char *path;                 /* path in the introducing commit */
+    const struct scan_origin *origin; /* that commit; NULL for the index or a ref's tree */
+    uint64_t order;                   /* where it sits in the packs: the reading order */
+    uint64_t bound;                   /* its size is at most this; 0 when not known */
+    bool clean;                       /* read and scanned (findings or not) */
+};
+
+/* Read and scan the n blobs in v, in that order, on the scan's threads, each
+ * with its own repository handle on repo's git directory. Sets v[i].clean.
+ * Missing and unreadable blobs are warnings. Returns 0 or MOAT_EGIT (or the
+ * analyzers' errors) when a thread cannot be set up. */
+MOAT_NODISCARD int gitsrc_scan_blobs(struct moat_scan *s, git_repository *repo,
+                                     struct gitsrc_blob *v, size_t n, struct moat_err *err);
+
+/* ---- tree objects (history.c) ---- */
+
+enum gitsrc_entry_kind {
+    GITSRC_ENTRY_OTHER, /* a submodule's commit, or a mode we do not follow */
+    GITSRC_ENTRY_TREE,
+    GITSRC_ENTRY_BLOB, /* files and symlinks */
+};
+
+/* One entry of a raw tree; name and id point into the tree's bytes. */
+struct gitsrc_entry {
+    enum gitsrc_entry_kind kind;
+    const char *name; /* nlen bytes, not empty, no NUL; may hold '/' (forged) */
+    size_t nlen;
+    const git_oid *id;
+    size_t size; /* bytes of data the entry took */
+};
+
+/* Parse the entry at the start of the raw tree bytes data[0..len),
+ * "<octal mode> <name>\0<20-byte id>". Returns 1 with *e set, 0 when len is
+ * 0 (the end of the tree), or MOAT_EPARSE when the rest is malformed. */
+MOAT_NODISCARD int gitsrc_tree_entry(const unsigned char *data, size_t len, struct gitsrc_entry *e);
+
+/* Format a commit's time (secs since the epoch, offset in minutes east of
+ * UTC) as ISO 8601 in that offset, as git log --date=iso-strict prints it,
+ * into buf. Returns 0, or MOAT_EINVAL for a forged time or offset (the date
+ * is then unknown) or a buf too small. */
+MOAT_NODISCARD int gitsrc_iso_date(int64_t secs, int offset, char *buf, size_t len);
+
+/* ---- pack order (pack.c) ---- */
+
+/* A pack index (.idx, version 2) checked by gitsrc_idx_parse; borrows its bytes. */
+struct gitsrc_idx {
+    const unsigned char *data; /* the whole file; the fanout table at data + 8 */
+    size_t len;
+    uint32_t n;                               /* objects, from the last fanout entry */
+    const unsigned char *ids, *off32, *off64; /* the tables that follow */
+    size_t n64;                               /* 8-byte offsets the file has room for */
+};
+
+/* Check that data[0..len) is a version 2 pack index whose tables fit in it,
+ * and point *x at them. The fanout table is checked at each lookup, not
+ * here. Returns 0, or MOAT_EPARSE (*x is then zeroed). */
+MOAT_NODISCARD int gitsrc_idx_parse(struct gitsrc_idx *x, const unsigned char *data, size_t len);
+
+/* The offset of id in the pack that x (parsed) indexes, or UINT64_MAX when
+ * it is not there or the index contradicts itself (a fanout entry out of
+ * order or past the object count, a large offset past the table). */
+uint64_t gitsrc_idx_find(const struct gitsrc_idx *x, const git_oid *id);
+
+/* An upper bound of the size of the blob whose header is at off in the pack
+ * file data[0..len) (12-byte header, objects, 20-byte checksum), from that
+ * object header alone: whole objects state their size; a delta can produce
+ * at most 64 KiB per byte of instructions. UINT64_MAX when unknown: not a
+ * blob, off outside the objects, a size field that runs off the end. */
+uint64_t gitsrc_pack_size_bound(const unsigned char *data, size_t len, uint64_t off);
+
+/* Sort v into the order the blobs sit in the packs of repo, and bound their
+ * sizes (v[i].order, v[i].bound). Packs that cannot be read are skipped. */
+void gitsrc_sort_pack_order(git_repository *repo, struct gitsrc_blob *v, size_t n);
+
+/* ---- shallow clones (shallow.c) ---- */
+
+/* If repo is a shallow clone, serve its boundary commits without their
+ * parents, so that libgit2 can walk the history. Returns 0, or MOAT_EGIT or
+ * the error of reading .git/shallow. */
+MOAT_NODISCARD int gitsrc_graft_shallow(git_repository *repo, struct moat_err *err);
+
+/* The commit ids listed in the bytes of a .git/shallow file, one 40-digit
+ * hex id per line; other lines are skipped. Sets *out to a new array (the
+ * caller frees it; NULL when there is none) and returns its length. */
+size_t gitsrc_shallow_parse(const char *data, size_t len, git_oid **out);
+
+/* A copy of the commit object data[0..len) without its "parent" header
+ * lines; the message is copied as it is. Sets *outlen; the caller frees the
+ * result. */
+char *gitsrc_strip_parents(const char *data, size_t len, size_t *outlen);
+
+/* ---- --cache: ids of blobs scanned clean before (cache.c) ---- */
+
+struct gitsrc_cache {
+    char key[GITSRC_CACHE_KEY_HEX + 1]; /* this scan's: see gitsrc_cache_load */
+    struct moat_buf raw;                /* the file as read, to write back */
+    size_t cached;                      /* blob ids read */
+    struct moat_map dirty;              /* "commit\0path" of blobs with findings */
+};
+
+void gitsrc_cache_init(struct gitsrc_cache *c);
+void gitsrc_cache_release(struct gitsrc_cache *c);
+
+/* Read the file s->opts->cache into c and add its blob ids to set. A missing
+ * file is an empty cache; one written under another key (moat version,
+ * analyzers, rules, configuration) is ignored and replaced after the scan.
+ * Returns 0, MOAT_EPARSE for a malformed file, or the error of reading it. */
+MOAT_NODISCARD int gitsrc_cache_load(struct gitsrc_cache *c, const struct moat_scan *s,
+                                     struct gitsrc_oidset *set, struct moat_err *err);
+
+/* Parse the bytes of a cache file: the header line "# moat blob cache v1
+ * <key>\n", then one 40-digit hex blob id per line, each added to set.
+ * path names the file in messages. Returns 0 with *added set to the ids new
+ * to set; MOAT_EUNSUP when the header is not one with this key (nothing is
+ * added); MOAT_EPARSE for a malformed line ("path:line: ..." in err; the ids
+ * before it stay in set). */
+MOAT_NODISCARD int gitsrc_cache_parse(const char *data, size_t len, const char *key,
+                                      const char *path, struct gitsrc_oidset *set, size_t *added,
+                                      struct moat_err *err);
+
+/* Remember the blobs that findings fs come from, which must not enter the
+ * cache. Call it before findings are dropped as duplicates. */
+void gitsrc_cache_mark(struct gitsrc_cache *c, const struct moat_findings *fs);
+
+/* Write the cache back atomically: the ids it had, plus every blob of v
+ * that was scanned clean and has no finding. Over GITSRC_CACHE_MAX it is left
+ * as it was (a warning). Returns 0 or the error of writing it. */
+MOAT_NODISCARD int gitsrc_cache_save(struct gitsrc_cache *c, const struct moat_scan *s,
+                                     const struct gitsrc_blob *v, size_t n, struct moat_err *err);
+
+#endif
