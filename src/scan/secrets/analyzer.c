@@ -115,14 +115,17 @@ static void on_secret(void *p, const struct secrets_match *m)
     f->rule_id = moat_strdup(r->id);
     f->analyzer = moat_strdup("secrets");
     f->title = moat_strdup(r->title);
-    f->message = moat_asprintf("%s found%s", r->title, layer_note(m->layer));
+    f->message = moat_asprintf("%s found%s%s", r->title, layer_note(m->layer),
+                               m->conf < r->conf ? " (its structure does not check out: a damaged, "
+                                                   "truncated or made-up key)"
+                                                 : "");
     f->fix = fix_text(r);
     f->cwe = moat_strdup("CWE-798");
     f->redacted = moat_strdup(red);
     if (ctx->st->show_secrets)
         f->secret = moat_strndup((const char *)m->secret, m->secret_len);
     f->sev = r->sev;
-    f->conf = r->conf;
+    f->conf = m->conf;
     scan_emit(ctx->w, ctx->b, m->off, f, m->secret, m->secret_len);
 }
 

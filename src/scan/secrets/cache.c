@@ -5,12 +5,14 @@
  * off), named by a hash of every pattern, flag, the Hyperscan version and the
  * CPU it was compiled for. A file is used only when it is the user's own, not
  * writable by others, and its content hash checks out; anything else means
- * compiling again. */
+ * compiling again. The newest CACHE_KEEP files are kept. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <sodium.h>
 #include "secrets.h"
@@ -18,6 +20,7 @@
 
 #define CACHE_MAGIC "MOATHS01"
 #define CACHE_MAX   (256u << 20) /* bytes of a cache file we read */
+#define CACHE_KEEP  8            /* databases kept: one per rule set (config) in use */
 #define HASH_LEN    32
 
 /* The cache directory, created if needed; NULL when there is none. */
@@ -116,6 +119,48 @@ out:
     return ok;
 }
 
+/* Keep the CACHE_KEEP most recently written databases: each edit of a
+ * custom rule makes a new one, and the old ones are never read again. */
+static void prune(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    char *names[64];
+    time_t mtimes[64];
+    size_t n = 0;
+
+    if (!d)
+        return;
+    while ((de = readdir(d)) && n < 64) {
+        struct stat st;
+        char *path;
+        if (strncmp(de->d_name, "secrets-", 8) != 0 || !moat_str_endswith(de->d_name, ".hsdb"))
+            continue;
+        path = moat_asprintf("%s/%s", dir, de->d_name);
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid()) {
+            names[n] = path;
+            mtimes[n++] = st.st_mtime;
+        } else {
+            free(path);
+        }
+    }
+    closedir(d);
+    while (n > CACHE_KEEP) {
+        size_t oldest = 0;
+        for (size_t i = 1; i < n; i++)
+            if (mtimes[i] < mtimes[oldest])
+                oldest = i;
+        if (unlink(names[oldest]) != 0) {
+            /* another moat removed it first */
+        }
+        free(names[oldest]);
+        names[oldest] = names[--n];
+        mtimes[oldest] = mtimes[n];
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+}
+
 void secrets_cache_save(const unsigned char key[SECRETS_CACHE_KEY], const struct secrets_width *w,
                         size_t n, const hs_database_t *db)
 {
@@ -147,8 +192,13 @@ void secrets_cache_save(const unsigned char key[SECRETS_CACHE_KEY], const struct
         goto out;
     crypto_generichash((unsigned char *)b.data + 8, HASH_LEN,
                        (const unsigned char *)b.data + 8 + HASH_LEN, b.len - 8 - HASH_LEN, NULL, 0);
-    if (moat_fs_write(path, b.data, b.len, NULL) != 0) {
-        /* a read-only or full disk: the next scan compiles again */
+    if (moat_fs_write(path, b.data, b.len, NULL) != 0)
+        goto out; /* a read-only or full disk: the next scan compiles again */
+    {
+        char *dir = cache_dir();
+        if (dir)
+            prune(dir);
+        free(dir);
     }
 out:
     free(bytes);

@@ -16,6 +16,7 @@
 
 #define MAX_SEGMENTS 65536 /* decoded runs per blob */
 #define MIN_DECODED  16    /* shorter decodings hold no credential */
+#define MAX_URL_RUN  4096  /* bytes of a URL-encoded run looked at before its first escape */
 
 void secrets_decoded_init(struct secrets_decoded *d)
 {
@@ -197,17 +198,22 @@ static b64mask_fn b64mask_pick(void)
 /* Decode the run [a, b) when it decodes to text. */
 static void b64_candidate(struct secrets_decoded *d, const unsigned char *p, size_t a, size_t b)
 {
-    size_t n = b - a;
+    size_t n = b - a, m;
     unsigned char probe[48], *out;
 
     /* Binary decodings are dropped after 12 bytes (most runs in code are
      * identifiers glued by + and /), then after 48; a digest in hex is not
      * base64 of anything. */
-    if (n < SECRETS_MIN_BASE64 || !is_text(probe, b64_run(p + a, 16, probe)) ||
-        !is_text(probe, b64_run(p + a, n < 64 ? n / 4 * 4 : 64, probe)) || all_hex(p + a, n))
+    if (n < SECRETS_MIN_BASE64)
+        return;
+    m = b64_run(p + a, 16, probe);
+    if (!is_text(probe, m))
+        return;
+    m = b64_run(p + a, n < 64 ? n / 4 * 4 : 64, probe);
+    if (!is_text(probe, m) || all_hex(p + a, n))
         return;
     if ((out = reserve(d, n / 4 * 3)) != NULL) {
-        size_t m = b64_run(p + a, n / 4 * 4, out);
+        m = b64_run(p + a, n / 4 * 4, out);
         if (m >= MIN_DECODED && is_text(out, m))
             commit(d, m, a, n, SECRETS_LAYER_BASE64);
     }
@@ -298,7 +304,7 @@ static bool url_stop(int c)
 
 void secrets_decode_url(struct secrets_decoded *d, const unsigned char *p, size_t len, size_t from)
 {
-    size_t i = from;
+    size_t i = from, floor = 0; /* runs before floor are done */
 
     while (i < len) {
         const unsigned char *q = memchr(p + i, '%', len - i);
@@ -312,8 +318,8 @@ void secrets_decode_url(struct secrets_decoded *d, const unsigned char *p, size_
             i = k + 1;
             continue;
         }
-        a = k;
-        while (a > i && !url_stop(p[a - 1]))
+        a = k; /* the run may start before the first escape, even before from */
+        while (a > floor && k - a < MAX_URL_RUN && !url_stop(p[a - 1]))
             a--;
         b = k;
         while (b < len && !url_stop(p[b]))
@@ -330,7 +336,7 @@ void secrets_decode_url(struct secrets_decoded *d, const unsigned char *p, size_
             }
             commit(d, n, a, b - a, SECRETS_LAYER_URL);
         }
-        i = b;
+        i = floor = b;
     }
 }
 

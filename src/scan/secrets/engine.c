@@ -64,6 +64,7 @@ struct cand {
     uint32_t rule;
     size_t start, end, soff, slen;
     bool drop;
+    bool weak; /* the validator said SECRETS_WEAK */
 };
 
 struct secrets_scratch {
@@ -524,7 +525,7 @@ static void confirm(struct secrets_scratch *s, uint32_t id, size_t lo, size_t hi
             sl = ov[2 * c->group + 1] - so;
         }
         if (sl > 0) {
-            struct cand cd = { id, start, end, so, sl, false };
+            struct cand cd = { id, start, end, so, sl, false, false };
             MOAT_VEC_PUSH(&s->cands, cd);
         }
         s->last_end[id] = end;
@@ -603,10 +604,11 @@ static bool structural(enum secrets_check c)
 {
     return c == SECRETS_CHECK_PEM_DER || c == SECRETS_CHECK_OPENSSH || c == SECRETS_CHECK_PGP ||
            c == SECRETS_CHECK_PPK || c == SECRETS_CHECK_PYPI || c == SECRETS_CHECK_GENERIC ||
-           c == SECRETS_CHECK_URL_PASSWORD || c == SECRETS_CHECK_BASIC_AUTH;
+           c == SECRETS_CHECK_URL_PASSWORD || c == SECRETS_CHECK_BASIC_AUTH ||
+           c == SECRETS_CHECK_VALUE;
 }
 
-static bool accept(struct secrets_scratch *s, const struct cand *cd)
+static bool accept(struct secrets_scratch *s, struct cand *cd)
 {
     const struct secrets_engine *e = s->e;
     const struct secrets_rule *r = &e->rules[cd->rule];
@@ -623,8 +625,11 @@ static bool accept(struct secrets_scratch *s, const struct cand *cd)
         return false;
     if (r->min_entropy > 0 && secrets_entropy(v, cd->slen) < r->min_entropy)
         return false;
-    if (!secrets_check(r->check, &sc))
-        return false;
+    switch (secrets_check(r->check, &sc)) {
+    case SECRETS_NO: return false;
+    case SECRETS_YES: break;
+    case SECRETS_WEAK: cd->weak = true; break;
+    }
     return !allowed(e, s, v, cd->slen);
 }
 
@@ -787,8 +792,11 @@ size_t secrets_engine_scan(const struct secrets_engine *e, struct secrets_scratc
     s->plain.n = 0;
     for (size_t i = 0; i < s->cands.n; i++) {
         const struct cand *cd = &s->cands.v[i];
-        struct secrets_match m = { &e->rules[cd->rule], report_offset(e, data, cd), data + cd->soff,
-                                   cd->slen, SECRETS_LAYER_PLAIN };
+        struct secrets_match m = {
+            &e->rules[cd->rule], report_offset(e, data, cd),
+            data + cd->soff,     cd->slen,
+            SECRETS_LAYER_PLAIN, cd->weak ? MOAT_CONF_LOW : e->rules[cd->rule].conf
+        };
         if (cd->drop)
             continue;
         MOAT_VEC_PUSH(&s->plain, *cd);
@@ -798,12 +806,12 @@ size_t secrets_engine_scan(const struct secrets_engine *e, struct secrets_scratc
 
     /* One level of decoding; what is found inside is not decoded again. */
     secrets_decoded_reset(&s->dec);
-    if (trig[TRIG_BASE64] != SIZE_MAX && !getenv("NOB64"))
+    if (trig[TRIG_BASE64] != SIZE_MAX)
         secrets_decode_base64(&s->dec, data, len,
                               trig[TRIG_BASE64] > 64 ? trig[TRIG_BASE64] - 64 : 0);
     if (trig[TRIG_URL] != SIZE_MAX)
         secrets_decode_url(&s->dec, data, len, trig[TRIG_URL] > 3 ? trig[TRIG_URL] - 3 : 0);
-    if (trig[TRIG_JSON] != SIZE_MAX && !getenv("NOJSON") && !is_source_map(data, len))
+    if (trig[TRIG_JSON] != SIZE_MAX && !is_source_map(data, len))
         secrets_decode_json(&s->dec, data, len, trig[TRIG_JSON] - 2);
     if (s->dec.nseg == 0)
         return reported;
@@ -821,9 +829,12 @@ size_t secrets_engine_scan(const struct secrets_engine *e, struct secrets_scratc
             seen = s->plain.v[k].rule == cd->rule;
         if (seen)
             continue;
-        m = (struct secrets_match){ &e->rules[cd->rule], seg->off,
-                                    (const unsigned char *)s->dec.buf.data + cd->soff, cd->slen,
-                                    seg->layer };
+        m = (struct secrets_match){ &e->rules[cd->rule],
+                                    seg->off,
+                                    (const unsigned char *)s->dec.buf.data + cd->soff,
+                                    cd->slen,
+                                    seg->layer,
+                                    cd->weak ? MOAT_CONF_LOW : e->rules[cd->rule].conf };
         fn(ctx, &m);
         reported++;
     }

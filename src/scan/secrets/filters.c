@@ -29,9 +29,36 @@ static bool is_alpha(int c)
 }
 
 /* Case-insensitive search of a NUL-terminated needle. */
+/* A lower-case copy of a value, so word lists are searched with memmem. */
+struct lowered {
+    char buf[512];
+    size_t n;
+    bool whole; /* the value fits: longer ones are searched case-insensitively */
+};
+
+static void lower_into(struct lowered *l, const unsigned char *s, size_t n)
+{
+    l->whole = n <= sizeof(l->buf);
+    l->n = l->whole ? n : 0;
+    for (size_t i = 0; i < l->n; i++)
+        l->buf[i] = (char)lower(s[i]);
+}
+
 static bool contains(const unsigned char *s, size_t n, const char *needle)
 {
     return moat_memcasemem((const char *)s, n, needle, strlen(needle));
+}
+
+/* Whether the value holds any of the (lower-case) words. */
+static bool contains_any(const struct lowered *l, const unsigned char *s, size_t n,
+                         const char *const *words, size_t nwords)
+{
+    for (size_t i = 0; i < nwords; i++) {
+        size_t m = strlen(words[i]);
+        if (l->whole ? memmem(l->buf, l->n, words[i], m) != NULL : contains(s, n, words[i]))
+            return true;
+    }
+    return false;
 }
 
 static bool equals(const unsigned char *s, size_t n, const char *lit)
@@ -48,10 +75,10 @@ double secrets_entropy(const unsigned char *s, size_t n)
  * or more, so that a random 40-character token contains one by chance with a
  * probability near 1e-5. */
 static const char *const placeholder_words[] = {
-    "example",    "xxxxx",    "*****",  "placeholder", "redacted", "changeme", "change_me",
-    "change-me",  "dummy",    "sample", "your",        "insert",   "replace",  "1234567890",
-    "0123456789", "abcdefgh", "qwerty", "...",         "<",        ">",        "${",
-    "{{",         "}}",       "lorem",  "foobar",      "notreal",  "not_real", "not-real",
+    "example",    "xxxxx",    "*****",   "placeholder", "redacted", "changeme", "change_me",
+    "change-me",  "dummy",    "sample",  "your",        "insert",   "replace",  "1234567890",
+    "0123456789", "abcdefgh", "qwerty",  "...",         "${",       "{{",       "}}",
+    "lorem",      "foobar",   "notreal", "not_real",    "not-real",
 };
 
 /* Longest run of one repeated character. */
@@ -132,11 +159,18 @@ bool secrets_is_well_known(const unsigned char *s, size_t n)
 
 bool secrets_is_placeholder(const unsigned char *s, size_t n, unsigned rule_flags)
 {
+    const unsigned char *lt;
+    struct lowered l;
+
     if (n == 0)
         return true;
-    for (size_t i = 0; i < sizeof(placeholder_words) / sizeof(placeholder_words[0]); i++)
-        if (contains(s, n, placeholder_words[i]))
-            return true;
+    /* <your-key>, <token>: a name in angle brackets */
+    if ((lt = memchr(s, '<', n)) != NULL && memchr(lt, '>', n - (size_t)(lt - s)))
+        return true;
+    lower_into(&l, s, n);
+    if (contains_any(&l, s, n, placeholder_words,
+                     sizeof(placeholder_words) / sizeof(placeholder_words[0])))
+        return true;
     if (!(rule_flags & SECRETS_F_KEEPRUNS)) {
         if (longest_run(s, n) >= 6)
             return true;
@@ -162,15 +196,18 @@ static const char *const reference_markers[] = {
 
 bool secrets_is_reference(const unsigned char *s, size_t n)
 {
+    struct lowered l;
+
     if (n == 0)
         return false;
     /* $VAR, $1, %VAR%, @VAR@, :symbol */
     if (s[0] == '$' || (s[0] == '%' && n > 1 && s[n - 1] == '%') ||
         (s[0] == '@' && n > 1 && s[n - 1] == '@'))
         return true;
-    for (size_t i = 0; i < sizeof(reference_markers) / sizeof(reference_markers[0]); i++)
-        if (contains(s, n, reference_markers[i]))
-            return true;
+    lower_into(&l, s, n);
+    if (contains_any(&l, s, n, reference_markers,
+                     sizeof(reference_markers) / sizeof(reference_markers[0])))
+        return true;
     /* Terraform and HCL: var.x, local.x, data.x.y, module.x.y */
     if ((n > 4 && strncasecmp((const char *)s, "var.", 4) == 0) ||
         (n > 6 && strncasecmp((const char *)s, "local.", 6) == 0) ||
@@ -433,14 +470,45 @@ static bool is_name_path(const unsigned char *s, size_t n)
 
 /* An unquoted value that is code: a call, an index, an expression ending a
  * statement, an operator. .env and YAML values have none of these. */
+static bool is_identifier_path(const unsigned char *s, size_t n);
+
 static bool is_code(const unsigned char *s, size_t n)
 {
-    if (strchr("!&|*=:?+@<>", s[0]))
+    size_t k = 0;
+
+    if (s[n - 1] == ';' || s[n - 1] == ',')
+        return true;
+    /* !!ownPass, *ptr, &value, @var: an operator before a name */
+    while (k < n && s[k] && strchr("!&|*=:?+@-~", s[k]))
+        k++;
+    if (k > 0 && k < n && is_identifier_path(s + k, n - k))
         return true;
     for (size_t i = 0; i < n; i++)
-        if (s[i] && strchr("()[]{};,<>", s[i]))
+        if (s[i] && strchr("()[]{}<>", s[i]))
             return true;
     return false;
+}
+
+/* "/run/secrets/db", "./certs/key.pem", "~/.aws/credentials", "C:\\keys":
+ * where a secret is kept, not the secret. */
+static bool is_path(const unsigned char *s, size_t n)
+{
+    size_t slashes = 0;
+
+    if (n > 2 && s[1] == ':' && (s[2] == '\\' || s[2] == '/'))
+        return true;
+    if ((n > 1 && s[0] == '~' && s[1] == '/') || (n > 1 && s[0] == '.' && s[1] == '/') ||
+        (n > 2 && s[0] == '.' && s[1] == '.' && s[2] == '/'))
+        return true;
+    if (s[0] != '/')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '/')
+            slashes++;
+        else if (!is_alnum(s[i]) && !strchr("._-", s[i]))
+            return false;
+    }
+    return slashes >= 2;
 }
 
 /* Entropy a value of length n and this character set must reach. */
@@ -457,6 +525,7 @@ static double entropy_threshold(size_t n, bool hex, bool symbols, bool is_passwo
 
 bool secrets_value_is_secret(const unsigned char *s, size_t n, bool is_password, bool quoted)
 {
+    struct lowered l;
     bool lowerc = false, upperc = false, digit = false, symbol = false, hexlow = true, hexup = true;
     size_t classes;
 
@@ -466,11 +535,11 @@ bool secrets_value_is_secret(const unsigned char *s, size_t n, bool is_password,
         return false;
     if (secrets_is_placeholder(s, n, 0) || secrets_is_reference(s, n))
         return false;
-    for (size_t i = 0; i < sizeof(generic_stopwords) / sizeof(generic_stopwords[0]); i++)
-        if (contains(s, n, generic_stopwords[i]))
-            return false;
-    if (contains(s, n, "://") || s[0] == '/' || s[0] == '~' || s[0] == '.' ||
-        (n > 2 && s[1] == ':' && (s[2] == '\\' || s[2] == '/')))
+    lower_into(&l, s, n);
+    if (contains_any(&l, s, n, generic_stopwords,
+                     sizeof(generic_stopwords) / sizeof(generic_stopwords[0])))
+        return false;
+    if (contains(s, n, "://") || is_path(s, n))
         return false;
     for (size_t i = 0; i < sizeof(file_extensions) / sizeof(file_extensions[0]); i++) {
         size_t m = strlen(file_extensions[i]);

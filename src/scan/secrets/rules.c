@@ -2,6 +2,7 @@
  * public accessor that hands each pattern to other tools (the benchmark runs
  * the same patterns through ripgrep). */
 #include <stddef.h>
+#include <string.h>
 #include <moat/scan.h>
 #include "secrets.h"
 #include "core/banned.h"
@@ -29,22 +30,23 @@
 /* Generic assignments of a secret-named key, with values of at least min
  * characters (min1 = min - 1): a quoted value anywhere; an unquoted value at
  * the start of a line (.env, YAML, INI, properties, shell) that is not code
- * (no , ; ( ) [ ] { } < >, no leading operator); an XML element; a
+ * (no ( ) [ ] { } < >; the validator also refuses a trailing , or ; and an
+ * operator before a name, as in !!ownPass); an XML element; a
  * command-line flag; .NET <add key="..." value="...">. The validator finds
  * the key name. */
 #define GEN(kw, min, min1)                                                                         \
     "(?i:" kw ")[\\w.-]{0,30}" QOPT "\\]?[ \\t]{0,4}(?::=|=>|\\?=|==?|:|\\()[ \\t]{0,4}"           \
     "\\\\?[\"'\\x60]([^\\s\"'\\x60\\\\]{" min ",200})\\\\?[\"'\\x60]"                              \
     "|^[ \\t]{0,20}(?:(?i:export|set|env|arg)[ \\t]{1,4})?[\\w.-]{0,40}(?i:" kw ")[\\w.-]{0,30}"   \
-    "[ \\t]{0,4}[=:][ \\t]{0,4}([^\\s\"'\\x60,;()\\[\\]{}<>!&|*=:?+@]"                             \
-    "[^\\s\"'\\x60,;()\\[\\]{}<>]{" min1 ",199})(?:[ \\t\\r]|$)"                                   \
+    "[ \\t]{0,4}[=:][ \\t]{0,4}([^\\s\"'\\x60,;()\\[\\]{}<>]"                                      \
+    "[^\\s\"'\\x60()\\[\\]{}<>]{" min1 ",199})(?:[ \\t\\r]|$)"                                     \
     "|<[\\w.-]{0,30}(?i:" kw ")[\\w.-]{0,30}>([^<\\s]{" min ",200})</"                             \
     "|--(?i:" kw ")[\\w-]{0,20}(?:=|[ \\t]{1,4})[\"']?([^\\s\"'\\x60;|&]{" min ",200})"            \
     "|(?i:key)=\"[\\w.-]{0,30}(?i:" kw ")[\\w.-]{0,30}\"[ \\t]{1,4}(?i:value)=\"([^\"\\s]{" min    \
     ",200})\""
 /* A PEM-style body: leading spaces and \n escapes are not part of it. */
-#define PEMBODY "(?:\\s|\\\\[nr])*([\\s\\S]{40,16384}?)"
-#define UUID "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+#define PEMBODY "(?:\\s|\\\\[nr]){0,64}([\\s\\S]{40,16384}?)"
+#define UUID    "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 const struct secrets_rule secrets_builtin_rules[] = {
 #include "rules.def"
@@ -61,7 +63,9 @@ const char *moat_secrets_pattern(size_t i, const char **id)
     r = &secrets_builtin_rules[i];
     if (id)
         *id = r->id;
-    /* The trigger is what finds the candidates; where it differs, the
-     * confirming regex uses PCRE2-only syntax or spans lines. */
-    return r->trigger ? r->trigger : r->regex;
+    /* The full regex, unless it spans lines (PEM blocks, PuTTY files): line
+     * tools get the trigger, its first line, instead. */
+    if (r->trigger && (strstr(r->regex, "\\s\\S") || strstr(r->regex, "\\r?\\n")))
+        return r->trigger;
+    return r->regex;
 }

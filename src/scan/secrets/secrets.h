@@ -32,14 +32,14 @@ enum secrets_check {
     SECRETS_CHECK_URL_PASSWORD, /* user:password in a URL or connection string, not a placeholder */
     SECRETS_CHECK_BASIC_AUTH,   /* base64 of "user:password", password not a placeholder */
     SECRETS_CHECK_GENERIC,      /* secret-named key with a high-entropy value */
+    SECRETS_CHECK_VALUE,        /* the value alone must look random (the generic value test) */
 };
 
 /* Rule flags. */
 enum {
     SECRETS_F_GENERIC = 1u << 0,  /* lower priority: dropped where a specific rule matched */
     SECRETS_F_CUSTOM = 1u << 1,   /* from .moat/config.yml */
-    SECRETS_F_NOHS = 1u << 2,     /* Hyperscan rejected it: PCRE2 scans the whole blob */
-    SECRETS_F_KEEPRUNS = 1u << 3, /* repeated characters are part of the format */
+    SECRETS_F_KEEPRUNS = 1u << 2, /* repeated characters are part of the format */
 };
 
 /* One rule. The secret is the first capture group that took part in the
@@ -53,7 +53,9 @@ struct secrets_rule {
     enum secrets_check check; /* extra validation */
     double min_entropy;       /* bits per character of the secret; 0 = no check */
     const char *keywords;     /* "a|b": one must appear near the match (any case), or NULL */
-    const char *trigger;      /* Hyperscan pattern when it differs from regex, or NULL */
+    const char *trigger;      /* Hyperscan pattern when it differs from regex, or NULL; it
+                               * matches from where a regex match starts (a prefix of it),
+                               * since its width bounds where PCRE2 looks */
     const char *regex;        /* PCRE2 pattern, ASCII semantics, multiline */
     unsigned flags;
 };
@@ -78,6 +80,7 @@ struct secrets_match {
     const unsigned char *secret;
     size_t secret_len;
     enum secrets_layer layer;
+    enum moat_conf conf; /* the rule's, or low for a SECRETS_WEAK verdict */
 };
 
 typedef void (*secrets_match_fn)(void *ctx, const struct secrets_match *m);
@@ -126,8 +129,17 @@ struct secrets_cand {
     size_t soff, slen; /* the secret */
 };
 
-/* Run a rule's check. True when the candidate is a credential of that format. */
-bool secrets_check(enum secrets_check check, const struct secrets_cand *c);
+/* A validator's verdict. */
+enum secrets_verdict {
+    SECRETS_NO,   /* a look-alike: not reported */
+    SECRETS_YES,  /* a credential of that format */
+    SECRETS_WEAK, /* the right shape, but its structure does not check out (a PEM
+                   * body that is clean base64 but not DER): reported with low
+                   * confidence, since it may be a truncated or damaged key */
+};
+
+/* Run a rule's check on a candidate. */
+enum secrets_verdict secrets_check(enum secrets_check check, const struct secrets_cand *c);
 uint32_t secrets_crc32(const unsigned char *p, size_t n);
 /* Decode standard or URL-safe base64, skipping whitespace and the two-byte
  * escapes \n \r; stops at the first other byte. Returns bytes written (at

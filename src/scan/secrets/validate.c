@@ -376,25 +376,30 @@ static bool is_der_sequence(const unsigned char *d, size_t n)
     return hdr + len <= n && n - (hdr + len) <= 2;
 }
 
-static bool check_pem_der(const unsigned char *s, size_t n)
+/* A body with junk lines ("...", "<key>") is a placeholder; a clean body
+ * that is not the right structure may be a damaged or truncated key. */
+static enum secrets_verdict check_pem_der(const unsigned char *s, size_t n)
 {
     unsigned char out[MAX_DECODED];
     struct armor a;
 
-    if (!armor_decode(s, n, out, sizeof(out), &a))
-        return false;
+    if (!armor_decode(s, n, out, sizeof(out), &a) || a.len < 40)
+        return SECRETS_NO;
     if (a.encrypted)
-        return a.len >= 64;
-    return is_der_sequence(out, a.len);
+        return a.len >= 64 ? SECRETS_YES : SECRETS_NO;
+    if (is_der_sequence(out, a.len))
+        return SECRETS_YES;
+    return a.len >= 64 ? SECRETS_WEAK : SECRETS_NO;
 }
 
-static bool check_openssh(const unsigned char *s, size_t n)
+static enum secrets_verdict check_openssh(const unsigned char *s, size_t n)
 {
     unsigned char out[MAX_DECODED];
     struct armor a;
 
-    return armor_decode(s, n, out, sizeof(out), &a) && a.len >= 64 &&
-           memcmp(out, "openssh-key-v1", 15) == 0;
+    if (!armor_decode(s, n, out, sizeof(out), &a) || a.len < 64)
+        return SECRETS_NO;
+    return memcmp(out, "openssh-key-v1", 15) == 0 ? SECRETS_YES : SECRETS_WEAK;
 }
 
 static uint32_t crc24(const unsigned char *p, size_t n)
@@ -521,8 +526,7 @@ static bool check_url_password(const struct secrets_cand *c)
 
     if (c->soff > 0 && c->buf[c->soff - 1] == ':') {
         size_t k = c->soff - 1;
-        while (k > c->start && k > 0 && c->buf[k - 1] != '/' && c->buf[k - 1] != ':' &&
-               c->buf[k - 1] != ';' && c->buf[k - 1] != '=')
+        while (k > c->start && k > 0 && !in_set(c->buf[k - 1], "/:;= \t\"'"))
             k--;
         u = c->buf + k;
         ulen = c->soff - 1 - k;
@@ -611,26 +615,32 @@ static bool check_generic(const struct secrets_cand *c)
     return secrets_value_is_secret(b + c->soff, c->slen, is_password, quoted);
 }
 
-bool secrets_check(enum secrets_check check, const struct secrets_cand *c)
+static enum secrets_verdict yes(bool ok)
+{
+    return ok ? SECRETS_YES : SECRETS_NO;
+}
+
+enum secrets_verdict secrets_check(enum secrets_check check, const struct secrets_cand *c)
 {
     const unsigned char *s = c->buf + c->soff;
     size_t n = c->slen;
 
     switch (check) {
-    case SECRETS_CHECK_NONE: return true;
-    case SECRETS_CHECK_BASE62_CRC32: return check_base62_crc32(s, n);
-    case SECRETS_CHECK_AGE_BECH32: return check_bech32(s, n);
-    case SECRETS_CHECK_JWT: return check_jwt(s, n);
-    case SECRETS_CHECK_PYPI: return check_pypi(s, n);
+    case SECRETS_CHECK_NONE: return SECRETS_YES;
+    case SECRETS_CHECK_BASE62_CRC32: return yes(check_base62_crc32(s, n));
+    case SECRETS_CHECK_AGE_BECH32: return yes(check_bech32(s, n));
+    case SECRETS_CHECK_JWT: return yes(check_jwt(s, n));
+    case SECRETS_CHECK_PYPI: return yes(check_pypi(s, n));
     case SECRETS_CHECK_PEM_DER: return check_pem_der(s, n);
     case SECRETS_CHECK_OPENSSH: return check_openssh(s, n);
-    case SECRETS_CHECK_PPK: return check_ppk(s, n);
-    case SECRETS_CHECK_PGP: return check_pgp(s, n);
-    case SECRETS_CHECK_KEY32: return check_key32(s, n);
-    case SECRETS_CHECK_DISCORD: return check_discord(s, n);
-    case SECRETS_CHECK_URL_PASSWORD: return check_url_password(c);
-    case SECRETS_CHECK_BASIC_AUTH: return check_basic_auth(s, n);
-    case SECRETS_CHECK_GENERIC: return check_generic(c);
+    case SECRETS_CHECK_PPK: return yes(check_ppk(s, n));
+    case SECRETS_CHECK_PGP: return yes(check_pgp(s, n));
+    case SECRETS_CHECK_KEY32: return yes(check_key32(s, n));
+    case SECRETS_CHECK_DISCORD: return yes(check_discord(s, n));
+    case SECRETS_CHECK_URL_PASSWORD: return yes(check_url_password(c));
+    case SECRETS_CHECK_BASIC_AUTH: return yes(check_basic_auth(s, n));
+    case SECRETS_CHECK_GENERIC: return yes(check_generic(c));
+    case SECRETS_CHECK_VALUE: return yes(secrets_value_is_secret(s, n, false, true));
     }
-    return false;
+    return SECRETS_NO;
 }

@@ -476,6 +476,8 @@ rule("anthropic-api-key", [
 # =====================================================================
 
 rule("private-key-rsa", [
+    # clean base64 that is not a key: reported with low confidence
+    "-----BEGIN RSA PRIVATE KEY-----\n%s\n-----END RSA PRIVATE KEY-----" % wrap(b64(rbytes(600))),
     pem("RSA PRIVATE KEY", rsa_der()),
     "key: |\n  " + pem("RSA PRIVATE KEY", rsa_der(1024)).replace("\n", "\n  "),
     '{"key": "%s"}' % pem("RSA PRIVATE KEY", rsa_der(1024)).replace("\n", "\\n"),
@@ -484,7 +486,6 @@ rule("private-key-rsa", [
 ], [
     "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA...\n-----END RSA PRIVATE KEY-----",
     "-----BEGIN RSA PRIVATE KEY-----\n<your private key here>\n-----END RSA PRIVATE KEY-----",
-    "-----BEGIN RSA PRIVATE KEY-----\n%s\n-----END RSA PRIVATE KEY-----" % wrap(b64(rbytes(600))),
     pem("RSA PUBLIC KEY", rsa_der(1024)),
     'PRIVATE_KEY_HEADER = "-----BEGIN RSA PRIVATE KEY-----"',
 ])
@@ -501,11 +502,12 @@ rule("private-key-pkcs8", [
 ])
 
 rule("private-key-openssh", [
+    # clean base64 that is not a key: reported with low confidence
+    pem("OPENSSH PRIVATE KEY", rbytes(300), 70),
     openssh_key(),
     "  " + openssh_key().replace("\n", "\n  "),
 ], [
     "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA...\n-----END OPENSSH PRIVATE KEY-----",
-    pem("OPENSSH PRIVATE KEY", rbytes(300), 70),
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI%s user@host" % rnd(B64, 43),
 ])
 
@@ -781,13 +783,14 @@ token_rule("notion-integration-token", tok("secret_", ALNUM, 43), "NOTION_TOKEN"
 token_rule("notion-api-token", lambda: "ntn_" + rnd(DIG, 11) + rnd(ALNUM, 35), "NOTION_TOKEN",
            "ntn_" + rnd(DIG, 11) + rnd(ALNUM, 20), xfill="ntn_" + "0" * 11 + "x" * 35)
 token_rule("airtable-pat", lambda: "pat%s.%s" % (rnd(ALNUM, 14), rnd(HEX, 64)), "AIRTABLE_TOKEN",
-           "pat%s.%s" % (rnd(ALNUM, 14), rnd(HEX, 40)), xfill="pat%s.%s" % ("x" * 14, "0" * 64))
+           "pat%s.%s" % (rnd(ALNUM, 14), rnd(HEX, 40)), xfill="pat%s.%s" % ("x" * 14, "0" * 64),
+           bare=False)
 ctx_rule("airtable-api-key", ("AIRTABLE_API_KEY", "airtable_key"), tok("key", ALNUM, 14),
          ["key" + "x" * 14, "key" + rnd(ALNUM, 8)])
 token_rule("asana-pat", lambda: "1/%s:%s" % (rnd(DIG, 16), rnd(HEX, 32)), "ASANA_TOKEN",
            "1/%s:%s" % (rnd(DIG, 16), rnd(HEX, 20)),
            extra_hits=["ASANA_TOKEN=2/%s/%s:%s" % (rnd(DIG, 16), rnd(DIG, 16), rnd(HEX, 32))],
-           xfill="1/0000000000000000:" + "x" * 32)
+           xfill="1/0000000000000000:" + "x" * 32, bare=False)
 token_rule("dropbox-short-lived-token", lambda: "sl." + rnd(B64U, 138), "DROPBOX_TOKEN",
            "sl." + rnd(B64U, 60), extra_hits=["DROPBOX_TOKEN=sl.u." + rnd(B64U, 400)],
            xfill="sl." + "x" * 138, extra_misses=["see sl." + "a" * 140])
@@ -925,6 +928,9 @@ token_rule("tencent-cloud-secret-id", tok("AKID", ALNUM, 32), "TENCENTCLOUD_SECR
            "AKID" + rnd(ALNUM, 20), xfill="AKID" + "x" * 32)
 ctx_rule("ibm-cloud-api-key", ("IBMCLOUD_API_KEY", "ibm_api_key"), tok("", ALNUM + "_-", 44),
          ["x" * 44, rnd(ALNUM, 30)])
+OCI_TOKEN = ALNUM + "+:;<>_.#()[]-"
+ctx_rule("oracle-cloud-auth-token", ("OCI_AUTH_TOKEN", "oci_auth_token"), tok("", OCI_TOKEN, 20),
+         ["x" * 20, rnd(ALNUM, 12)], extra_hits=["oracle_db_auth_token = '%s'" % rnd(OCI_TOKEN, 20)])
 ctx_rule("heroku-api-key", ("HEROKU_API_KEY", "heroku_api_key"), uuid,
          ["00000000-0000-0000-0000-000000000000", rnd(HEX, 32)])
 token_rule("heroku-api-key-v2", tok("HRKU-AA", ALNUM + "_-", 58), "HEROKU_API_KEY",
@@ -1315,25 +1321,28 @@ def encrypted_pkcs8_der():
 
 
 rule("private-key-ec", [
+    # clean base64 that is not a key: reported with low confidence
+    "-----BEGIN EC PRIVATE KEY-----\n%s\n-----END EC PRIVATE KEY-----" % wrap(b64(rbytes(121))),
     pem("EC PRIVATE KEY", ec_der()),
     "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n" + pem("EC PRIVATE KEY", ec_der()),
     'tls:\n  key: "%s"' % pem("EC PRIVATE KEY", ec_der()).replace("\n", "\\n"),
 ], [
     "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEI...\n-----END EC PRIVATE KEY-----",
-    "-----BEGIN EC PRIVATE KEY-----\n%s\n-----END EC PRIVATE KEY-----" % wrap(b64(rbytes(121))),
     pem("PUBLIC KEY", ec_der()),
 ])
 rule("private-key-dsa", [
+    # clean base64 that is not a key: reported with low confidence
+    "-----BEGIN DSA PRIVATE KEY-----\n%s\n-----END DSA PRIVATE KEY-----" % wrap(b64(rbytes(440))),
     pem("DSA PRIVATE KEY", dsa_der()),
 ], [
     "-----BEGIN DSA PRIVATE KEY-----\n[private key]\n-----END DSA PRIVATE KEY-----",
-    "-----BEGIN DSA PRIVATE KEY-----\n%s\n-----END DSA PRIVATE KEY-----" % wrap(b64(rbytes(440))),
 ])
 rule("private-key-pkcs8-encrypted", [
+    # clean base64 that is not a key: reported with low confidence
+    "-----BEGIN ENCRYPTED PRIVATE KEY-----\n%s\n-----END ENCRYPTED PRIVATE KEY-----" % wrap(b64(rbytes(1300))),
     pem("ENCRYPTED PRIVATE KEY", encrypted_pkcs8_der()),
 ], [
     "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0BBQwwHAQI...\n-----END ENCRYPTED PRIVATE KEY-----",
-    "-----BEGIN ENCRYPTED PRIVATE KEY-----\n%s\n-----END ENCRYPTED PRIVATE KEY-----" % wrap(b64(rbytes(1300))),
 ])
 rule("private-key-ssh2", [
     '---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nComment: "rsa-key-20240501"\n%s\n---- END SSH2 ENCRYPTED PRIVATE KEY ----' % wrap(b64(b"\x3f\x6f\xf9\xeb" + rbytes(900)), 70),
@@ -1478,6 +1487,29 @@ rule("url-basic-auth", [
     "https://oauth2:<token>@gitlab.com/group/project.git",
     "http://localhost:8080@corp.io",
     "https://user:%s@" % pw(),
+])
+rule("curl-user-password", [
+    "curl -u deploy:%s https://artifacts.corp.io/upload" % pw(),
+    "curl -fsSL --user 'ci-bot:%s' -X POST https://jenkins.corp.io/job/x/build" % pw(20),
+    "curl --silent --user=admin:%s http://10.2.3.4:9200/_cat/indices" % pw(),
+], [
+    'curl -u "$USER:$TOKEN" https://api.corp.io',
+    "curl -u user:password https://example.com",
+    "curl -u admin:changeme http://localhost:8080",
+    "curl -u ${API_USER}:${API_KEY} https://api.corp.io",
+    "curl -u deploy: https://artifacts.corp.io",
+])
+rule("http-bearer-token", [
+    'curl -H "Authorization: Bearer %s" https://api.corp.io/v1/me' % rnd(B64U, 40),
+    "headers = {'Authorization': 'Bearer %s'}" % rnd(ALNUM, 32),
+    "Authorization: Bearer %s" % rnd(HEX, 40),
+], [
+    'curl -H "Authorization: Bearer $TOKEN" https://api.corp.io',
+    "Authorization: Bearer ${ACCESS_TOKEN}",
+    "Authorization: Bearer <access_token>",
+    "Authorization: Bearer YOUR_ACCESS_TOKEN_HERE",
+    "headers['Authorization'] = 'Bearer ' + token",
+    "Authorization: Bearer xxxxxxxxxxxxxxxxxxxxxxxx",
 ])
 rule("netrc-password", [
     "machine api.heroku.com\n  login ops@corp.io\n  password %s" % uuid(),

@@ -66,6 +66,7 @@ CHECKS = {
     "OPENSSH": "openssh-key-v1 magic", "PPK": "base64 body", "PGP": "secret-key packet, CRC24",
     "KEY32": "32-byte key", "DISCORD": "numeric user id", "URL_PASSWORD": "password not trivial",
     "BASIC_AUTH": "decodes to user:password", "GENERIC": "key name + entropy",
+    "VALUE": "value looks random",
 }
 
 

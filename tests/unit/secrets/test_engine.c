@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
@@ -173,6 +175,13 @@ static void test_url_layer(void **state)
     scan_str(env, text, &f);
     assert_int_equal(count_id(&f, "github-oauth-token"), 1);
     assert_int_equal(f.layer[0], SECRETS_LAYER_URL);
+    /* the run starts before its first escape: "https" is part of it */
+    scan_str(env,
+             "next=https%3A%2F%2Fhooks.slack.com%2Fservices%2FT0AB3CD4EF%2FB1GH5IJ6KL%2F"
+             "Xk3Lm9Pq2Rs7Tv4Wx8Yz1Ab5\n",
+             &f);
+    assert_int_equal(count_id(&f, "slack-webhook-url"), 1);
+    assert_int_equal(f.off[0], 0);
 }
 
 static void test_json_layer(void **state)
@@ -209,6 +218,47 @@ static void test_no_double_report(void **state)
     scan_str(env, text, &f);
     assert_int_equal(count_id(&f, "github-pat"), 1);
     assert_int_equal(f.layer[0], SECRETS_LAYER_PLAIN);
+}
+
+static void keep_conf(void *ctx, const struct secrets_match *m)
+{
+    enum moat_conf *c = ctx;
+
+    *c = m->conf;
+}
+
+/* A PEM body that is one DER SEQUENCE is a key (high confidence); clean
+ * base64 that is not is reported with low confidence (a damaged or made-up
+ * key); junk lines are a placeholder. */
+static void test_pem_structure(void **state)
+{
+    struct env *env = *state;
+    unsigned char der[66];
+    char b64[128], text[512];
+    enum moat_conf conf;
+
+    der[0] = 0x30;
+    der[1] = 64;
+    for (int i = 2; i < 66; i++)
+        der[i] = (unsigned char)next_rand();
+    for (int round = 0; round < 3; round++) {
+        base64_encode(der, sizeof(der), b64);
+        assert_int_equal(
+            moat_snprintf(text, sizeof(text),
+                          "-----BEGIN PRIVATE KEY-----\n%s%s\n-----END PRIVATE KEY-----\n", b64,
+                          round == 2 ? "..." : ""),
+            0);
+        conf = (enum moat_conf) - 1;
+        secrets_engine_scan(env->e, env->s, (const unsigned char *)text, strlen(text), 0, keep_conf,
+                            &conf);
+        if (round == 0)
+            assert_int_equal(conf, MOAT_CONF_HIGH);
+        else if (round == 1)
+            assert_int_equal(conf, MOAT_CONF_LOW);
+        else
+            assert_int_equal(conf, (enum moat_conf) - 1);
+        der[0] = 0x31; /* not a SEQUENCE any more */
+    }
 }
 
 static void test_any_bytes(void **state)
@@ -402,6 +452,32 @@ static void test_disabled_and_allowlists(void **state)
 
 /* ---- the compiled-database cache ---- */
 
+/* The real database of a cache directory: the newest file. */
+static size_t cache_files(const char *dir, char *newest, size_t cap)
+{
+    struct dirent *de;
+    DIR *d = opendir(dir);
+    time_t best = 0;
+    size_t files = 0;
+
+    assert_non_null(d);
+    while ((de = readdir(d))) {
+        char path[512];
+        struct stat st;
+        if (de->d_name[0] == '.')
+            continue;
+        files++;
+        assert_int_equal(moat_snprintf(path, sizeof(path), "%s/%s", dir, de->d_name), 0);
+        assert_int_equal(stat(path, &st), 0);
+        if (st.st_mtime >= best) {
+            best = st.st_mtime;
+            assert_int_equal(moat_snprintf(newest, cap, "%s", path), 0);
+        }
+    }
+    closedir(d);
+    return files;
+}
+
 static void test_cache(void **state)
 {
     char dir[] = "/tmp/moat-secrets-cache-XXXXXX";
@@ -411,11 +487,19 @@ static void test_cache(void **state)
     struct dirent *de;
     DIR *d;
     struct found f;
-    size_t files = 0;
 
     (void)state;
     assert_non_null(mkdtemp(dir));
     assert_int_equal(setenv("MOAT_CACHE_DIR", dir, 1), 0);
+    /* stale databases of other rule sets: all but the newest 8 go */
+    for (int i = 0; i < 10; i++) {
+        struct timespec old[2] = { { 1000000 + i, 0 }, { 1000000 + i, 0 } };
+        FILE *fp;
+        assert_int_equal(moat_snprintf(path, sizeof(path), "%s/secrets-stale%d.hsdb", dir, i), 0);
+        assert_non_null(fp = fopen(path, "w"));
+        assert_int_equal(fclose(fp), 0);
+        assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+    }
     make_token("ghp_", tok);
     assert_int_equal(moat_snprintf(text, sizeof(text), "t=%s\n", tok), 0);
     for (int round = 0; round < 3; round++) {
@@ -425,16 +509,7 @@ static void test_cache(void **state)
         assert_int_equal(count_id(&f, "github-pat"), 1);
         secrets_scratch_free(s);
         secrets_engine_free(e);
-        assert_non_null(d = opendir(dir));
-        files = 0;
-        while ((de = readdir(d))) {
-            if (de->d_name[0] == '.')
-                continue;
-            files++;
-            assert_int_equal(moat_snprintf(path, sizeof(path), "%s/%s", dir, de->d_name), 0);
-        }
-        closedir(d);
-        assert_int_equal(files, 1);
+        assert_int_equal(cache_files(dir, path, sizeof(path)), 8);
         if (round == 1) {
             /* corrupt it: the next engine must notice, compile, and rewrite it */
             FILE *fp = fopen(path, "r+b");
@@ -444,7 +519,14 @@ static void test_cache(void **state)
             assert_int_equal(fclose(fp), 0);
         }
     }
-    assert_int_equal(unlink(path), 0);
+    assert_non_null(d = opendir(dir));
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        assert_int_equal(moat_snprintf(path, sizeof(path), "%s/%s", dir, de->d_name), 0);
+        assert_int_equal(unlink(path), 0);
+    }
+    closedir(d);
     assert_int_equal(rmdir(dir), 0);
     /* an empty MOAT_CACHE_DIR turns the cache off */
     assert_int_equal(setenv("MOAT_CACHE_DIR", "", 1), 0);
@@ -652,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_url_layer),
         cmocka_unit_test(test_json_layer),
         cmocka_unit_test(test_no_double_report),
+        cmocka_unit_test(test_pem_structure),
         cmocka_unit_test(test_any_bytes),
         cmocka_unit_test(test_many_findings),
         cmocka_unit_test(test_example_paths),

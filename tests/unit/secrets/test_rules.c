@@ -45,25 +45,33 @@ static void test_rule_table(void **state)
     assert_null(moat_secrets_pattern(secrets_builtin_count, NULL));
 }
 
-/* Every pattern has a bounded match width, so the confirming window is
- * bounded, and Hyperscan takes it as it is (no prefilter approximation). */
+static void check_bounded(const char *id, const char *pat)
+{
+    hs_expr_info_t *info = NULL;
+    hs_compile_error_t *ce = NULL;
+
+    if (hs_expression_info(pat, HS_FLAG_MULTILINE, &info, &ce) != HS_SUCCESS) {
+        print_error("rule %s: Hyperscan: %s\n", id, ce->message);
+        hs_free_compile_error(ce);
+        fail();
+    }
+    if (info->max_width == UINT_MAX || info->max_width > MAX_WIDTH)
+        print_error("rule %s: unbounded match width\n", id);
+    assert_true(info->max_width <= MAX_WIDTH);
+    free(info);
+}
+
+/* Every pattern (trigger and regex) has a bounded match width, so the
+ * confirming window is bounded, and Hyperscan takes it as it is (no
+ * prefilter approximation). A trigger starts where its regex starts. */
 static void test_patterns_bounded(void **state)
 {
     (void)state;
     for (size_t i = 0; i < secrets_builtin_count; i++) {
-        const char *pat = moat_secrets_pattern(i, NULL);
-        hs_expr_info_t *info = NULL;
-        hs_compile_error_t *ce = NULL;
-
-        if (hs_expression_info(pat, HS_FLAG_MULTILINE, &info, &ce) != HS_SUCCESS) {
-            print_error("rule %s: Hyperscan: %s\n", secrets_builtin_rules[i].id, ce->message);
-            hs_free_compile_error(ce);
-            fail();
-        }
-        if (info->max_width == UINT_MAX || info->max_width > MAX_WIDTH)
-            print_error("rule %s: unbounded match width\n", secrets_builtin_rules[i].id);
-        assert_true(info->max_width <= MAX_WIDTH);
-        free(info);
+        const struct secrets_rule *r = &secrets_builtin_rules[i];
+        check_bounded(r->id, r->regex);
+        if (r->trigger)
+            check_bounded(r->id, r->trigger);
     }
 }
 
@@ -211,8 +219,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rule_table),         cmocka_unit_test(test_patterns_bounded),
         cmocka_unit_test(test_patterns_ripgrep),   cmocka_unit_test(test_fixtures),
-        cmocka_unit_test(test_no_orphan_fixtures),
-        cmocka_unit_test(test_docs_list_every_rule),
+        cmocka_unit_test(test_no_orphan_fixtures), cmocka_unit_test(test_docs_list_every_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
