@@ -102,6 +102,8 @@ bool moat_str_endswith(const char *s, const char *suffix);
 bool moat_memcasemem(const char *hay, size_t hlen, const char *needle, size_t nlen);
 /* Shannon entropy of s in bits per byte. */
 double moat_entropy(const unsigned char *s, size_t len);
+/* Encode code point cp (at most U+10FFFF) as UTF-8 into out; returns 1-4. */
+size_t moat_utf8_encode(uint32_t cp, unsigned char out[4]);
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void moat_hex(const unsigned char *in, size_t n, char *out);
 

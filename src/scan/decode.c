@@ -90,30 +90,6 @@ enum scan_text_kind scan_text_classify(const unsigned char *data, size_t len)
     return SCAN_TEXT;
 }
 
-static size_t utf8_encode(uint32_t cp, unsigned char *o)
-{
-    if (cp < 0x80) {
-        o[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (unsigned char)(0xc0 | (cp >> 6));
-        o[1] = (unsigned char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (unsigned char)(0xe0 | (cp >> 12));
-        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-        o[2] = (unsigned char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    o[0] = (unsigned char)(0xf0 | (cp >> 18));
-    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-    o[3] = (unsigned char)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
 static uint32_t unit_at(const unsigned char *d, size_t i, bool be)
 {
     return be ? (uint32_t)d[i] << 8 | d[i + 1] : (uint32_t)d[i + 1] << 8 | d[i];
@@ -148,7 +124,7 @@ int scan_decode_utf16(const unsigned char *data, size_t len, bool big_endian, st
         } else if (u >= 0xdc00 && u <= 0xdfff) {
             cp = 0xfffd; /* low surrogate on its own */
         }
-        k = utf8_encode(cp, tmp);
+        k = moat_utf8_encode(cp, tmp);
         if ((rc = moat_buf_add(out, tmp, k)) != 0)
             return rc;
     }

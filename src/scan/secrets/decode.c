@@ -342,30 +342,6 @@ void secrets_decode_url(struct secrets_decoded *d, const unsigned char *p, size_
 
 /* ---- JSON string escapes ---- */
 
-static size_t utf8_put(unsigned char *out, uint32_t cp)
-{
-    if (cp < 0x80) {
-        out[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (unsigned char)(0xc0 | (cp >> 6));
-        out[1] = (unsigned char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (unsigned char)(0xe0 | (cp >> 12));
-        out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-        out[2] = (unsigned char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    out[0] = (unsigned char)(0xf0 | (cp >> 18));
-    out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-    out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-    out[3] = (unsigned char)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
 static int hex4(const unsigned char *p)
 {
     int v = 0;
@@ -412,7 +388,7 @@ static size_t json_unescape(const unsigned char *p, size_t n, unsigned char *out
             }
             if (cp >= 0xd800 && cp < 0xe000)
                 cp = '?';
-            o += utf8_put(out + o, (uint32_t)cp);
+            o += moat_utf8_encode((uint32_t)cp, out + o);
             break;
         }
         default: out[o++] = p[i]; break; /* \" \\ \/ and the rest: the character itself */
