@@ -9,6 +9,7 @@
 
 #define SNIFF_BINARY 8192 /* bytes looked at for NULs and control bytes (git: 8000) */
 #define SNIFF_UTF16  4096 /* bytes looked at for BOM-less UTF-16 */
+#define SNIFF_CTRL   1024 /* bytes counted for control bytes: NUL-free binaries are rare */
 
 /* Control bytes that plain text holds: \b \t \n \v \f \r and ESC (colour
  * codes in logs). Any other byte below 0x20, and DEL, counts as binary. */
@@ -85,6 +86,7 @@ enum scan_text_kind scan_text_classify(const unsigned char *data, size_t len)
     if (memchr(data, 0, n))
         return sniff_utf16(data, len);
     /* over one byte in ten an unusual control byte: not text */
+    n = len < SNIFF_CTRL ? len : SNIFF_CTRL;
     if (count_odd_controls(data, n) * 10 > n)
         return SCAN_BINARY;
     return SCAN_TEXT;

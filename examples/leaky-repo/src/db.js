@@ -2,7 +2,7 @@
 const { Pool } = require("pg");
 
 const pool = new Pool({
-  connectionString: "postgres://billing:SYBEldzFN1XdtXNMPq@db.internal.example.com:5432/billing",
+  connectionString: "postgres://billing:SYBEldzFN1XdtXNMPq@db-1.billing.internal:5432/billing",
 });
 
 module.exports = pool;
