@@ -18,6 +18,7 @@ usage: gen-tree.py [--size 600M] [--seed 1] [--force] [OUT]   (default OUT: benc
 """
 
 import argparse
+import base64
 import json
 import math
 import os
@@ -28,7 +29,7 @@ import sys
 import time
 import zlib
 
-GEN_VERSION = 1  # bump when the output for the same arguments changes
+GEN_VERSION = 2  # bump when the output for the same arguments changes
 
 ALNUM = string.ascii_letters + string.digits
 UPPER_B32 = string.ascii_uppercase + "234567"
@@ -263,8 +264,16 @@ class Gen:
         return "ghp_" + body + enc.rjust(6, "0")
 
     def pem(self, label):
-        lines = [self.rstr(B64, 64) for _ in range(self.r.randint(12, 26))]
-        lines.append(self.rstr(B64, self.r.randint(8, 60)) + "==")
+        # A body with the structure real keys have, so that scanners which
+        # check it (DER SEQUENCE, OpenSSH magic) see a key: random contents.
+        r = self.r
+        if label == "OPENSSH PRIVATE KEY":
+            der, width = b"openssh-key-v1\x00" + r.randbytes(r.randint(300, 1600)), 70
+        else:
+            n = r.randint(120, 1200)
+            der, width = b"\x30\x82" + n.to_bytes(2, "big") + r.randbytes(n), 64
+        b = base64.b64encode(der).decode()
+        lines = [b[i:i + width] for i in range(0, len(b), width)]
         return ("-----BEGIN %s-----\n" % label + "\n".join(lines) +
                 "\n-----END %s-----" % label)
 
@@ -419,7 +428,12 @@ def main():
                     pos = g.r.randrange(len(body) // 2 + 1)
                     pos = body.find(";", pos)
                     pos = pos + 1 if pos >= 0 else len(body) - 1
-                    secret = 'var cfg="%s";' % secret.split()[-1].strip('"')
+                    if skind == "pem":  # a JSON-escaped string, newlines as \\n
+                        secret = 'var key="%s";' % secret.replace("\n", "\\n")
+                    else:  # key: "value"
+                        k, v = secret.replace(":", "=", 1).split("=", 1)
+                        k = k.strip().split()[-1].strip('"')
+                        secret = 'var cfg={%s:"%s"};' % (k, v.strip().rstrip(";").strip('"\''))
                 else:
                     pos = g.r.randrange(len(body) + 1)
                     pos = body.rfind("\n", 0, pos) + 1  # start of a line

@@ -10,7 +10,11 @@ pkgs=(
     libcmocka-dev bats
     clang llvm libclang-rt-14-dev clang-format clang-tidy cppcheck valgrind
     python3 python3-jsonschema ripgrep zip
+    time hyperfine # bench/
 )
+# bench/ also runs secretlint from npm; a machine that has Node.js from
+# elsewhere keeps it (Debian's npm conflicts with other Node.js packages).
+command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 
 missing=()
 for p in "${pkgs[@]}"; do
