@@ -218,3 +218,26 @@ YML
     # the documentation example key in its README is not a finding
     [ "$(json "$T.json" "len([f for f in d['findings'] if f['path']=='README.md'])")" -eq 0 ]
 }
+
+@test "an unreadable file is warned about, the rest is scanned, and the exit status says so" {
+    # Root reads everything: drop to nobody for this test when we can.
+    if [ "$(id -u)" -eq 0 ]; then
+        command -v setpriv >/dev/null || skip "setpriv not installed"
+        runas=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+    else
+        runas=()
+    fi
+    d=$(mktemp -d /tmp/moat-perm.XXXXXX)
+    chmod 755 "$d"
+    printf 'key = "%s"\n' "$AKID" > "$d/readable.py"
+    printf 'key = "%s"\n' "$AKID2" > "$d/secret.py"
+    chmod 644 "$d/readable.py"
+    chmod 000 "$d/secret.py"
+    bin=$(readlink -f "$MOAT")
+    "${runas[@]}" test -x "$bin" || { rm -rf "$d"; skip "$bin is not executable by nobody"; }
+    run "${runas[@]}" env MOAT_CACHE_DIR= "$bin" scan "$d" --fail-on critical --format json
+    rm -rf "$d"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"secret.py"* ]]
+    [[ "$output" == *"readable.py"* ]]
+}
