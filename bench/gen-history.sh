@@ -4,7 +4,7 @@
 # changing 1-3 of them (now and then adding or deleting a file), a few side
 # branches and tags, and about 20 fake secrets each added and removed later.
 #
-# usage: bench/gen-history.sh [COMMITS] [OUT]     (default 20000, bench/work/history)
+# usage: bench/gen-history.sh [COMMITS] [OUT]     (default 20000, bench/out/history)
 #
 # The history is a pure function of COMMITS: it is written as one `git
 # fast-import` stream by the Python program below (seeded PRNG, fixed dates),
@@ -14,7 +14,7 @@
 set -eu
 
 commits=${1:-20000}
-out=${2:-bench/work/history}
+out=${2:-bench/out/history}
 gen_version=1
 
 case $commits in

@@ -14,7 +14,7 @@ The list of planted secrets goes to OUT.secrets.json next to the tree (not in
 it), and OUT.stamp records the arguments, so a second run with the same ones
 does nothing. Python 3 standard library only.
 
-usage: gen-tree.py [--size 600M] [--seed 1] [--force] [OUT]   (default OUT: bench/work/gen)
+usage: gen-tree.py [--size 600M] [--seed 1] [--force] [OUT]   (default OUT: bench/out/gen)
 """
 
 import argparse
@@ -356,7 +356,7 @@ def plan(g, total):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("out", nargs="?", default=None, help="output directory (bench/work/gen)")
+    ap.add_argument("out", nargs="?", default=None, help="output directory (bench/out/gen)")
     ap.add_argument("--size", type=parse_size, default=parse_size("600M"),
                     help="total bytes, e.g. 600M or 1G (default 600M)")
     ap.add_argument("--seed", type=int, default=1)
@@ -366,7 +366,7 @@ def main():
     a = ap.parse_args()
 
     here = os.path.dirname(os.path.abspath(__file__))
-    out = os.path.abspath(a.out or os.path.join(here, "work", "gen"))
+    out = os.path.abspath(a.out or os.path.join(here, "out", "gen"))
     stamp_path = out + ".stamp"
     manifest_path = out + ".secrets.json"
     stamp = {"version": GEN_VERSION, "size": a.size, "seed": a.seed,

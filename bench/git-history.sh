@@ -14,9 +14,9 @@ cd "$(dirname "$0")/.."
 MOAT=${MOAT:-build/moat}
 COMMITS=${COMMITS:-20000}
 RUNS=${RUNS:-5}
-repo=bench/work/history
-[ "$COMMITS" = 20000 ] || repo="bench/work/history-$COMMITS"
-work=bench/work/git-history.tmp
+repo=bench/out/history
+[ "$COMMITS" = 20000 ] || repo="bench/out/history-$COMMITS"
+work=bench/out/git-history.tmp
 
 die() {
     echo "git-history: $*" >&2

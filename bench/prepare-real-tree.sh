@@ -3,12 +3,12 @@
 # of a dozen large npm packages (typescript, aws-sdk, googleapis, monaco-editor,
 # firebase, ...), at the exact versions of bench/real-tree/package-lock.json,
 # installed with `npm ci --ignore-scripts` (nothing from the packages runs) into
-# bench/work/real/node_modules. Idempotent: does nothing when the installed
+# bench/out/real/node_modules. Idempotent: does nothing when the installed
 # lockfile already matches. Prints the tree's size and file count.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-dest=$here/work/real
+dest=$here/out/real
 tree=$dest/node_modules
 
 die() { echo "prepare-real-tree: $*" >&2; exit 2; }

@@ -3,13 +3,13 @@
 # the real tree (prepare-real-tree.sh), the tree scan against ripgrep and
 # secretlint (secrets-tree.sh), and the git-history scan (git-history.sh, when
 # present). Each script prints its progress on stderr and its summary on
-# stdout; the summaries are kept in bench/work/results/<script>.summary.
+# stdout; the summaries are kept in bench/out/results/<script>.summary.
 # Exit status: 0 every target met, 1 some target missed, 2 a script failed.
 # The environment (MOAT, RUNS, GEN_SIZE, ...) is passed on to the scripts.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-out=$here/work/results
+out=$here/out/results
 mkdir -p "$out"
 
 status=0

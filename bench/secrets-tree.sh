@@ -9,13 +9,13 @@
 #
 # Environment: MOAT (default build/moat), RUNS (timed runs of moat, 5),
 # RG_RUNS (of rg, 2), SL_RUNS (of secretlint, 1), GEN_SIZE (600M), GEN_SMALL_SIZE (100M),
-# SUBSET_MB (25), SKIP_SECRETLINT=1. Results and logs: bench/work/results/secrets-tree/.
+# SUBSET_MB (25), SKIP_SECRETLINT=1. Results and logs: bench/out/results/secrets-tree/.
 # Exit status: 0 every target met, 1 some target missed, 2 could not measure.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-work=$here/work
+work=$here/out
 res=$work/results/secrets-tree
 MOAT=${MOAT:-$top/build/moat}
 RUNS=${RUNS:-5}
