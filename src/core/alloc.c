@@ -1,11 +1,9 @@
 /* Allocation that aborts on out-of-memory (as redis and git do), so the rest
- * of the code has no NULL checks after allocating; and guarded memory for
- * secrets. */
+ * of the code has no NULL checks after allocating. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
 #include "core.h"
 #include "banned.h"
 
@@ -64,22 +62,4 @@ char *moat_asprintf(const char *fmt, ...)
     if (n < 0)
         oom(0);
     return s;
-}
-
-void *moat_secret_alloc(size_t n)
-{
-    void *p;
-
-    if (sodium_init() < 0)
-        MOAT_BUG("sodium_init failed");
-    p = sodium_malloc(n);
-    if (!p)
-        oom(n);
-    return p;
-}
-
-void moat_secret_free(void *p)
-{
-    if (p)
-        sodium_free(p);
 }

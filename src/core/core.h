@@ -20,10 +20,6 @@ char *moat_strdup(const char *s);
 char *moat_strndup(const char *s, size_t n);
 char *moat_asprintf(const char *fmt, ...) MOAT_PRINTF(1, 2);
 
-/* Guarded memory for secret material (sodium_malloc): wiped when freed. */
-void *moat_secret_alloc(size_t n);
-void moat_secret_free(void *p);
-
 /* ---- arena: many small allocations freed together ---- */
 struct moat_arena_block;
 struct moat_arena {
@@ -92,11 +88,6 @@ MOAT_NODISCARD int moat_fs_write(const char *path, const void *data, size_t len,
 bool moat_test_fail(const char *site);
 
 /* ---- strings ---- */
-struct moat_str {
-    const char *p;
-    size_t len;
-};
-bool moat_str_eq(struct moat_str s, const char *lit);
 bool moat_str_startswith(const char *s, const char *prefix);
 bool moat_str_endswith(const char *s, const char *suffix);
 bool moat_memcasemem(const char *hay, size_t hlen, const char *needle, size_t nlen);

@@ -1,4 +1,4 @@
-/* Small string helpers: views, prefix tests, entropy, hex, checked snprintf. */
+/* Small string helpers: prefix tests, UTF-8, entropy, hex, checked snprintf. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,11 +7,6 @@
 #include <time.h>
 #include "core.h"
 #include "banned.h"
-
-bool moat_str_eq(struct moat_str s, const char *lit)
-{
-    return strlen(lit) == s.len && memcmp(s.p, lit, s.len) == 0;
-}
 
 bool moat_str_startswith(const char *s, const char *prefix)
 {
