@@ -4,7 +4,7 @@
 
 comma := ,
 CC ?= cc
-PKGS := libhs libpcre2-8 libgit2 yaml-0.1 jansson libarchive libsodium
+PKGS := libhs libpcre2-8 libgit2 yaml-0.1 jansson libarchive libsodium libxml-2.0 zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 

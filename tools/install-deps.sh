@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
     build-essential pkg-config git ca-certificates
     libhyperscan-dev libpcre2-dev libgit2-dev libyaml-dev libjansson-dev
-    libarchive-dev libsodium-dev
+    libarchive-dev libsodium-dev libxml2-dev zlib1g-dev
     libcmocka-dev bats
     clang llvm libclang-rt-14-dev clang-format clang-tidy cppcheck valgrind
     python3 python3-jsonschema ripgrep zip
