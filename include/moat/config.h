@@ -21,6 +21,16 @@ struct moat_custom_rule {
     enum moat_sev sev;
 };
 
+/* An `ignore` entry: findings of rule (or advisory, or one of its aliases)
+ * id, under path if given, are accepted until expires. */
+struct moat_config_ignore {
+    char *id;
+    char *path;       /* gitignore-style pattern, or NULL for everywhere */
+    char *reason;     /* required: why it is accepted */
+    char expires[11]; /* "YYYY-MM-DD" (the last day it applies) or "" for never */
+    unsigned line;    /* of the entry in the config file, for messages */
+};
+
 struct moat_config {
     char *source;           /* file it came from, for messages */
     unsigned analyzers_on;  /* MOAT_ANALYZER_* bits set true in the file */
@@ -40,6 +50,10 @@ struct moat_config {
     size_t nallow_regexes;
     char **allow_values; /* literal values (stopwords) never reported */
     size_t nallow_values;
+    struct moat_config_ignore *ignores;
+    size_t nignores;
+    bool no_inline_ignores;   /* inline-ignores: false (a central policy overrides them) */
+    unsigned db_max_age_days; /* deps.max-db-age; 0 = the default */
 };
 
 /* Parse config text; name is used in messages ("file:line: expected ...").

@@ -32,9 +32,28 @@ struct moat_rule_meta {
     const char *help;     /* what it finds and how to fix it */
     const char *cwe;      /* "CWE-798" or NULL */
     enum moat_sev sev;
+    enum moat_conf conf; /* default confidence (MOAT_CONF_LOW is 0: set it) */
+    const char *fix;     /* how to fix it, one or two sentences, or NULL */
+    const char *doc;     /* docs page in the repository ("docs/rules/config.md#id") or NULL */
 };
 
 #define MOAT_FINGERPRINT_HEX 32
+
+/* What a dependency finding adds: the vulnerable package and the advisory. */
+struct moat_finding_dep {
+    char *ecosystem; /* OSV name: "npm", "PyPI", ... */
+    char *package;
+    char *version;  /* installed */
+    char *advisory; /* OSV id */
+    char **aliases; /* CVE, GHSA, ... */
+    size_t naliases;
+    char *fixed;  /* smallest fixed version above the installed one, or NULL */
+    char *cvss;   /* the CVSS vector as given, or NULL */
+    double score; /* CVSS v3 base score computed by moat; < 0 when there is none */
+    bool direct;  /* named by the project itself (else transitive or unknown) */
+    bool transitive;
+    bool dev; /* needed only for development */
+};
 
 /* One finding. Every string is owned by the finding (moat_finding_free frees
  * them); NULL means "not known". */
@@ -56,6 +75,7 @@ struct moat_finding {
     char *secret;   /* the raw value: set only when the user asked to see it */
     enum moat_sev sev;
     enum moat_conf conf;
+    struct moat_finding_dep *dep; /* dependency findings only */
     char fingerprint[MOAT_FINGERPRINT_HEX + 1];
 };
 
@@ -78,13 +98,15 @@ struct moat_findings {
     size_t n, cap;
     size_t suppressed_inline;   /* dropped by moat:ignore comments */
     size_t suppressed_baseline; /* dropped because the baseline knows them */
+    size_t suppressed_config;   /* dropped by an `ignore` entry of the config */
     pthread_mutex_t mu;
 };
 
 void moat_findings_init(struct moat_findings *fs);
 void moat_findings_release(struct moat_findings *fs);
 void moat_findings_add(struct moat_findings *fs, struct moat_finding *f);
-/* Order by path, line, column, rule id: reports are stable across runs. */
+/* Order by path, line, column, rule id: reports are stable across runs.
+ * Exact duplicates (same place, rule, commit and fingerprint) are dropped. */
 void moat_findings_sort(struct moat_findings *fs);
 
 /* Baseline: the fingerprints of findings a team has accepted. */

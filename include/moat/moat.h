@@ -13,6 +13,7 @@
 #include "config.h"
 #include "scan.h"
 #include "report.h"
+#include "deps.h"
 
 /* moat's version, from git describe at build time. */
 const char *moat_version(void);

@@ -40,6 +40,7 @@ struct moat_scan_opts {
     bool pedantic;                    /* hygiene audits too */
     size_t max_file_size;             /* bytes read from one file; 0 = default */
     const struct moat_config *config; /* borrowed; NULL = defaults */
+    const char *db_path;              /* deps: the OSV store; NULL = moat_db_default_path() */
 };
 
 struct moat_scan_stats {

@@ -31,9 +31,12 @@ const char cmd_scan_usage[] =
     "                      suffixes k, M, G)\n"
     "\n"
     "Analyzers:\n"
-    "  --only LIST         run only these analyzers (comma-separated): secrets\n"
+    "  --only LIST         run only these analyzers (comma-separated): secrets,\n"
+    "                      config, deps\n"
     "  --skip LIST         do not run these analyzers\n"
     "  --pedantic          also report hygiene findings\n"
+    "  --db FILE           deps: the vulnerability database (default: $MOAT_DB,\n"
+    "                      else ~/.local/share/moat/osv.db; see `moat help db`)\n"
     "\n"
     "Gate and report:\n"
     "  --fail-on SEVERITY  fail on findings at or above SEVERITY: info, low,\n"
@@ -65,6 +68,7 @@ enum {
     OPT_WRITE_BASELINE,
     OPT_COLOR,
     OPT_SHOW_SECRETS,
+    OPT_DB,
 };
 
 static const struct option long_opts[] = {
@@ -77,6 +81,7 @@ static const struct option long_opts[] = {
     { "only", required_argument, NULL, OPT_ONLY },
     { "skip", required_argument, NULL, OPT_SKIP },
     { "pedantic", no_argument, NULL, OPT_PEDANTIC },
+    { "db", required_argument, NULL, OPT_DB },
     { "fail-on", required_argument, NULL, OPT_FAIL_ON },
     { "baseline", required_argument, NULL, OPT_BASELINE },
     { "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
@@ -173,6 +178,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
         case OPT_ONLY: a->only = optarg; break;
         case OPT_SKIP: a->skip = optarg; break;
         case OPT_PEDANTIC: a->opts.pedantic = true; break;
+        case OPT_DB: a->opts.db_path = optarg; break;
         case OPT_FAIL_ON: a->fail_on = optarg; break;
         case OPT_BASELINE: a->baseline = optarg; break;
         case OPT_WRITE_BASELINE: a->write_baseline = optarg; break;

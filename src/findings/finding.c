@@ -29,6 +29,18 @@ void moat_finding_free(struct moat_finding *f)
     free(f->email);
     free(f->date);
     free(f->redacted);
+    if (f->dep) {
+        free(f->dep->ecosystem);
+        free(f->dep->package);
+        free(f->dep->version);
+        free(f->dep->advisory);
+        for (size_t i = 0; i < f->dep->naliases; i++)
+            free(f->dep->aliases[i]);
+        free(f->dep->aliases);
+        free(f->dep->fixed);
+        free(f->dep->cvss);
+        free(f->dep);
+    }
     if (f->secret) {
         sodium_memzero(f->secret, strlen(f->secret));
         free(f->secret);
@@ -131,8 +143,20 @@ static int cmp_finding(const void *pa, const void *pb)
 
 void moat_findings_sort(struct moat_findings *fs)
 {
+    size_t n = 0;
+
     if (fs->n > 1)
         qsort(fs->v, fs->n, sizeof(*fs->v), cmp_finding);
+    /* The same finding reached twice (a requirements file scanned on its
+     * own and through another's -r include) is reported once. */
+    for (size_t i = 0; i < fs->n; i++) {
+        if (n > 0 && cmp_finding(&fs->v[n - 1], &fs->v[i]) == 0) {
+            moat_finding_free(fs->v[i]);
+            continue;
+        }
+        fs->v[n++] = fs->v[i];
+    }
+    fs->n = n;
 }
 
 size_t moat_gate_count(const struct moat_findings *fs, enum moat_sev threshold)

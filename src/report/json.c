@@ -37,6 +37,7 @@ static json_t *finding_json(const struct moat_report *r, const struct moat_findi
         report_jset_str(o, "secret", fd->secret);
     report_jset_str(o, "fix", fd->fix);
     report_jset_str(o, "cwe", fd->cwe);
+    report_jset_dep(o, fd->dep);
     return o;
 }
 
@@ -57,6 +58,8 @@ static json_t *summary_json(const struct moat_report *r)
                 report_jint(r->findings ? (long long)r->findings->suppressed_inline : 0));
     report_jset(o, "suppressed_baseline",
                 report_jint(r->findings ? (long long)r->findings->suppressed_baseline : 0));
+    report_jset(o, "suppressed_config",
+                report_jint(r->findings ? (long long)r->findings->suppressed_config : 0));
     if (st) {
         report_jset(o, "files", report_jint((long long)st->files));
         report_jset(o, "bytes", report_jint((long long)st->bytes));

@@ -2,6 +2,7 @@
  * format, and the helpers every writer shares (UTF-8 decoding, jansson
  * wrappers that abort on out-of-memory, write-error checks). */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -154,6 +155,31 @@ json_t *report_jarr(void)
 json_t *report_jint(long long v)
 {
     return oom(json_integer(v));
+}
+
+void report_jset_dep(json_t *o, const struct moat_finding_dep *d)
+{
+    json_t *aliases = report_jarr();
+
+    if (!d) {
+        json_decref(aliases);
+        return;
+    }
+    report_jset_str(o, "ecosystem", d->ecosystem);
+    report_jset_str(o, "package", d->package);
+    report_jset_str(o, "version", d->version);
+    report_jset_str(o, "advisory", d->advisory);
+    for (size_t i = 0; i < d->naliases; i++)
+        report_jappend(aliases, report_jstr(d->aliases[i]));
+    report_jset(o, "aliases", aliases);
+    report_jset_str(o, "fixed", d->fixed);
+    report_jset_str(o, "cvss", d->cvss);
+    /* one decimal, as CVSS scores are written */
+    if (d->score >= 0)
+        report_jset(o, "cvss_score", oom(json_real(round(d->score * 10.0) / 10.0)));
+    report_jset_str(o, "dependency", d->direct ? "direct" : d->transitive ? "transitive" : NULL);
+    if (d->dev)
+        report_jset(o, "dev", json_true());
 }
 
 int report_finish(FILE *f, const char *what, struct moat_err *err)

@@ -34,6 +34,10 @@ void report_jappend(json_t *arr, json_t *val);
 json_t *report_jobj(void);
 json_t *report_jarr(void);
 json_t *report_jint(long long v);
+/* Set a dependency finding's fields (ecosystem, package, version, advisory,
+ * aliases, fixed, cvss, cvss_score, dependency, dev) on o; nothing if d is
+ * NULL. The JSON report and SARIF properties carry the same fields. */
+void report_jset_dep(json_t *o, const struct moat_finding_dep *d);
 
 /* json_dumpf with the project's flags, a final newline, then the stream
  * check. Returns 0 or MOAT_EIO. */

@@ -165,6 +165,7 @@ static json_t *result_json(const struct moat_finding *fd, const char *rule_id, s
     report_jset_str(props, "author", fd->author);
     report_jset_str(props, "date", fd->date);
     report_jset_str(props, "fix", fd->fix);
+    report_jset_dep(props, fd->dep);
     report_jset(res, "properties", props);
     return res;
 }
@@ -190,6 +191,26 @@ static char *rule_name(const char *id)
 
 static const char *const precision_names[] = { "low", "medium", "high" };
 
+/* The help GitHub shows beside an alert: what it is, how to fix it, where
+ * the rule is documented, and the CWE. */
+static char *rule_markdown(const struct moat_rule_meta *m, const char *title, const char *text)
+{
+    char *fix = m->fix ? moat_asprintf("\n\n**Fix:** %s", m->fix) : NULL;
+    char *doc =
+        m->doc ? moat_asprintf("\n\nDocumentation: `%s` in the moat repository.", m->doc) : NULL;
+    char *cwe = m->cwe && moat_str_startswith(m->cwe, "CWE-")
+                    ? moat_asprintf("\n\n[%s](https://cwe.mitre.org/data/definitions/%s.html)",
+                                    m->cwe, m->cwe + 4)
+                    : NULL;
+    char *md = moat_asprintf("**%s**\n\n%s%s%s%s", title, text, fix ? fix : "", doc ? doc : "",
+                             cwe ? cwe : "");
+
+    free(fix);
+    free(doc);
+    free(cwe);
+    return md;
+}
+
 static json_t *rule_json(const struct moat_rule_meta *m, int min_conf)
 {
     json_t *rule = report_jobj(), *help = report_jobj(), *cfg = report_jobj();
@@ -203,11 +224,7 @@ static json_t *rule_json(const struct moat_rule_meta *m, int min_conf)
     report_jset(rule, "shortDescription", text_obj("text", title));
     report_jset(rule, "fullDescription", text_obj("text", text));
     report_jset_str(help, "text", text);
-    if (m->cwe && moat_str_startswith(m->cwe, "CWE-"))
-        md = moat_asprintf("**%s**\n\n%s\n\n[%s](https://cwe.mitre.org/data/definitions/%s.html)",
-                           title, text, m->cwe, m->cwe + 4);
-    else
-        md = moat_asprintf("**%s**\n\n%s", title, text);
+    md = rule_markdown(m, title, text);
     report_jset_str(help, "markdown", md);
     free(md);
     report_jset(rule, "help", help);

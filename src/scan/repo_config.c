@@ -620,9 +620,150 @@ static int secrets_field(const struct cfgp *p, size_t k, const struct ynode *v, 
     MOAT_BUG("secrets_field: unknown key index");
 }
 
-enum { T_ANALYZERS, T_FAIL_ON, T_BASELINE, T_EXCLUDE, T_SECRETS, T_NKEYS };
-static const char *const top_keys[T_NKEYS] = { "analyzers", "fail-on", "baseline", "exclude",
-                                               "secrets" };
+/* Advisory ids and aliases (GHSA-xxxx-..., CVE-2024-1234, PYSEC-2021-1,
+ * RUSTSEC-2020-0001) are not kebab-case, so ignore ids take a wider set. */
+static bool valid_ignore_id(const char *s, size_t len)
+{
+    if (len == 0 || len > 128)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || strchr("-_.:", s[i])))
+            return false;
+    return true;
+}
+
+/* A real calendar date: "2026-02-30" is refused rather than read as March. */
+static bool valid_date(const char *s, size_t len)
+{
+    static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int y, m, d;
+
+    if (len != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return false;
+    y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    m = (s[5] - '0') * 10 + (s[6] - '0');
+    d = (s[8] - '0') * 10 + (s[9] - '0');
+    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+        return false;
+    return !(m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)));
+}
+
+enum { I_ID, I_PATH, I_REASON, I_EXPIRES, I_NKEYS };
+static const char *const ignore_keys[I_NKEYS] = { "id", "path", "reason", "expires" };
+
+struct ignore_arg {
+    const char *ctx; /* "ignore[N]" */
+    struct moat_config_ignore *ig;
+};
+
+static int ignore_field(const struct cfgp *p, size_t k, const struct ynode *v, void *arg)
+{
+    struct ignore_arg *a = arg;
+    char sub[64], q[48];
+    int rc;
+
+    if (moat_snprintf(sub, sizeof(sub), "%s.%s", a->ctx, ignore_keys[k]) != 0) {
+        /* a context cut short only shortens the message */
+    }
+    /* a date is a YAML timestamp, which libyaml hands over as a plain string */
+    if ((rc = want_string(p, v, sub, k == I_PATH ? STR_PATTERN : 0)) != 0)
+        return rc;
+    switch (k) {
+    case I_ID:
+        if (!valid_ignore_id(v->s, v->len))
+            return fail(p, MOAT_EPARSE, v->line,
+                        "%s: expected a rule id or advisory id (letters, digits, - _ . :), got "
+                        "'%s'",
+                        sub, quote(v->s, v->len, q));
+        a->ig->id = moat_strndup(v->s, v->len);
+        return 0;
+    case I_PATH: a->ig->path = moat_strndup(v->s, v->len); return 0;
+    case I_REASON: a->ig->reason = moat_strndup(v->s, v->len); return 0;
+    case I_EXPIRES:
+        if (!valid_date(v->s, v->len))
+            return fail(p, MOAT_EPARSE, v->line, "%s: expected a date YYYY-MM-DD, got '%s'", sub,
+                        quote(v->s, v->len, q));
+        memcpy(a->ig->expires, v->s, 10);
+        a->ig->expires[10] = '\0';
+        return 0;
+    }
+    MOAT_BUG("ignore_field: unknown key index");
+}
+
+static int parse_ignores(const struct cfgp *p, const struct ynode *n, struct moat_config *c)
+{
+    char ctx[32], g[64];
+    int rc;
+
+    if (is_null(n))
+        return 0;
+    if (n->kind != Y_SEQ)
+        return fail(p, MOAT_EPARSE, n->line,
+                    "ignore: expected a list of entries with id and reason, got %s", got(n, g));
+    c->ignores = moat_calloc(n->n, sizeof(*c->ignores));
+    for (const struct ynode *it = n->first; it; it = it->next) {
+        struct moat_config_ignore *ig = &c->ignores[c->nignores++]; /* zeroed: safe to free */
+        struct ignore_arg a = { ctx, ig };
+        if (moat_snprintf(ctx, sizeof(ctx), "ignore[%zu]", c->nignores - 1) != 0)
+            MOAT_BUG("ignore index too long");
+        ig->line = it->line;
+        if (is_null(it) || it->kind != Y_MAP)
+            return fail(p, MOAT_EPARSE, it->line,
+                        "%s: expected a mapping with id and reason, got %s", ctx, got(it, g));
+        if ((rc = map_walk(p, it, ctx, "key", ignore_keys, I_NKEYS, ignore_field, &a)) != 0)
+            return rc;
+        if (!ig->id)
+            return fail(p, MOAT_EPARSE, it->line, "%s: missing 'id'", ctx);
+        if (!ig->reason)
+            return fail(p, MOAT_EPARSE, it->line,
+                        "%s: missing 'reason' (say why the finding is accepted)", ctx);
+    }
+    return 0;
+}
+
+#define CFG_MAX_DB_AGE 3650 /* days */
+
+enum { D_MAX_DB_AGE, D_NKEYS };
+static const char *const deps_keys[D_NKEYS] = { "max-db-age" };
+
+static int deps_field(const struct cfgp *p, size_t k, const struct ynode *v, void *arg)
+{
+    struct moat_config *c = arg;
+    char g[64], *end = NULL;
+    unsigned long days = 0;
+
+    if (k != D_MAX_DB_AGE)
+        MOAT_BUG("deps_field: unknown key index");
+    if (!is_null(v) && v->kind == Y_SCALAR && v->plain && v->len > 0 && v->s[0] >= '0' &&
+        v->s[0] <= '9') {
+        errno = 0;
+        days = strtoul(v->s, &end, 10);
+    }
+    if (!end || *end || errno != 0 || days < 1 || days > CFG_MAX_DB_AGE)
+        return fail(p, MOAT_EPARSE, v ? v->line : 0,
+                    "deps.max-db-age: expected a number of days from 1 to %d, got %s",
+                    CFG_MAX_DB_AGE, got(v, g));
+    c->db_max_age_days = (unsigned)days;
+    return 0;
+}
+
+enum {
+    T_ANALYZERS,
+    T_FAIL_ON,
+    T_BASELINE,
+    T_EXCLUDE,
+    T_SECRETS,
+    T_IGNORE,
+    T_INLINE_IGNORES,
+    T_DEPS,
+    T_NKEYS
+};
+static const char *const top_keys[T_NKEYS] = { "analyzers", "fail-on", "baseline",       "exclude",
+                                               "secrets",   "ignore",  "inline-ignores", "deps" };
 
 static int top_field(const struct cfgp *p, size_t k, const struct ynode *v, void *arg)
 {
@@ -646,6 +787,15 @@ static int top_field(const struct cfgp *p, size_t k, const struct ynode *v, void
     case T_EXCLUDE: return str_list(p, v, "exclude", STR_PATTERN, &c->exclude, &c->nexclude);
     case T_SECRETS:
         return map_walk(p, v, "secrets", "key", secrets_keys, S_NKEYS, secrets_field, c);
+    case T_IGNORE: return parse_ignores(p, v, c);
+    case T_INLINE_IGNORES: {
+        bool on = true;
+        if ((rc = want_bool(p, v, "inline-ignores", &on)) != 0)
+            return rc;
+        c->no_inline_ignores = !on;
+        return 0;
+    }
+    case T_DEPS: return map_walk(p, v, "deps", "key", deps_keys, D_NKEYS, deps_field, c);
     }
     MOAT_BUG("top_field: unknown key index");
 }
@@ -751,5 +901,11 @@ void moat_config_free(struct moat_config *c)
     free_strv(c->allow_paths, c->nallow_paths);
     free_strv(c->allow_regexes, c->nallow_regexes);
     free_strv(c->allow_values, c->nallow_values);
+    for (size_t i = 0; i < c->nignores; i++) {
+        free(c->ignores[i].id);
+        free(c->ignores[i].path);
+        free(c->ignores[i].reason);
+    }
+    free(c->ignores);
     free(c);
 }

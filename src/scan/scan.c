@@ -4,6 +4,8 @@
  * ignores, allowlisted paths and fingerprints apply to every analyzer alike. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/stat.h>
 #include "scan.h"
 #include "core/banned.h"
 
@@ -63,9 +65,74 @@ static int add_patterns(struct scan_ignore **ig, char *const *pats, size_t n, st
     return rc;
 }
 
+/* A config `ignore` entry in force, its path pattern compiled. */
+struct scan_cfg_ignore {
+    const struct moat_config_ignore *entry;
+    struct scan_ignore *path; /* NULL: everywhere */
+};
+
+/* Today in UTC as "YYYY-MM-DD", the form expiry dates are written in. */
+static void today(char out[11])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (!gmtime_r(&now, &tm) || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
+        MOAT_BUG("cannot format today's date");
+}
+
+/* Compile the config's ignore entries; an expired one is left out with a
+ * warning, so an accepted risk comes back when its time is up. */
+static int compile_ignores(struct moat_scan *s, struct moat_err *err)
+{
+    const struct moat_config *c = s->config;
+    char now[11];
+    int rc;
+
+    today(now);
+    s->ignores = moat_calloc(c->nignores + 1, sizeof(*s->ignores));
+    for (size_t i = 0; i < c->nignores; i++) {
+        const struct moat_config_ignore *e = &c->ignores[i];
+        struct scan_cfg_ignore *ig = &s->ignores[s->nignores];
+
+        if (e->expires[0] && strcmp(e->expires, now) < 0) {
+            MOAT_LOG(WARN, "config",
+                     "%s:%u: the ignore of %s expired on %s; its findings are reported again",
+                     c->source ? c->source : MOAT_CONFIG_PATH, e->line, e->id, e->expires);
+            continue;
+        }
+        ig->entry = e;
+        if (e->path && (rc = scan_ignore_add(&ig->path, "", e->path, strlen(e->path), err)) != 0)
+            return rc;
+        s->nignores++;
+    }
+    return 0;
+}
+
+/* Whether a config ignore accepts f: its id names the rule, the advisory or
+ * one of the advisory's aliases, and its path (if any) matches. */
+static bool ignored_by_config(const struct moat_scan *s, const struct moat_finding *f)
+{
+    for (size_t i = 0; i < s->nignores; i++) {
+        const struct scan_cfg_ignore *ig = &s->ignores[i];
+        const char *id = ig->entry->id;
+        bool hit = f->rule_id && strcmp(f->rule_id, id) == 0;
+
+        if (!hit && f->dep) {
+            hit = f->dep->advisory && strcmp(f->dep->advisory, id) == 0;
+            for (size_t a = 0; !hit && a < f->dep->naliases; a++)
+                hit = strcmp(f->dep->aliases[a], id) == 0;
+        }
+        if (hit && (!ig->path || (f->path && scan_ignore_match(ig->path, f->path, false))))
+            return true;
+    }
+    return false;
+}
+
 int moat_scan_new(const struct moat_scan_opts *opts, struct moat_scan **out, struct moat_err *err)
 {
     struct moat_scan *s = moat_calloc(1, sizeof(*s));
+    struct stat st;
     int rc = 0;
 
     *out = NULL;
@@ -73,6 +140,7 @@ int moat_scan_new(const struct moat_scan_opts *opts, struct moat_scan **out, str
     if (!opts->config)
         s->default_config = moat_calloc(1, sizeof(*s->default_config));
     s->config = opts->config ? opts->config : s->default_config;
+    s->root_is_dir = opts->root && stat(opts->root, &st) == 0 && S_ISDIR(st.st_mode);
     for (size_t i = 0; i < scan_nanalyzers; i++) {
         const struct scan_analyzer *an = scan_analyzers[i];
         const struct moat_rule_meta *const *rules;
@@ -96,6 +164,8 @@ int moat_scan_new(const struct moat_scan_opts *opts, struct moat_scan **out, str
     if ((rc = add_patterns(&s->allow_paths, s->config->allow_paths, s->config->nallow_paths,
                            err)) != 0)
         goto out;
+    if ((rc = compile_ignores(s, err)) != 0)
+        goto out;
     *out = s;
     s = NULL;
 out:
@@ -111,6 +181,9 @@ void moat_scan_free(struct moat_scan *s)
         s->an[i]->release(s->an_state[i]);
     scan_ignore_free(s->exclude);
     scan_ignore_free(s->allow_paths);
+    for (size_t i = 0; i < s->nignores; i++)
+        scan_ignore_free(s->ignores[i].path);
+    free(s->ignores);
     free(s->rules);
     free(s->default_config);
     free(s);
@@ -215,6 +288,20 @@ void scan_blob_run(struct scan_worker *w, const struct scan_blob *b)
     run_analyzers(w, &dec);
 }
 
+char *scan_disk_dir(const struct moat_scan *s, const struct scan_blob *b)
+{
+    const char *slash = strrchr(b->path, '/');
+    int dlen = slash ? (int)(slash - b->path) : 0;
+
+    if (s->opts->source != MOAT_SOURCE_TREE || b->depth > 0 || b->origin)
+        return NULL;
+    /* a single file is scanned under its own name, relative to the cwd */
+    if (!s->root_is_dir)
+        return slash ? moat_strndup(b->path, (size_t)dlen) : moat_strdup(".");
+    return slash ? moat_asprintf("%s/%.*s", s->opts->root, dlen, b->path)
+                 : moat_strdup(s->opts->root);
+}
+
 void scan_warn(struct moat_scan *s, const char *path, const char *what)
 {
     s->errors++;
@@ -269,7 +356,9 @@ static bool ignore_marker(const unsigned char *p, size_t len, const char *rule)
             while (q < end && (*q == ' ' || *q == '\t'))
                 q++;
         id = q;
-        while (id + n < end && (id[n] == '-' || id[n] == '_' || (id[n] >= 'a' && id[n] <= 'z') ||
+        /* rule ids are kebab-case; advisory ids (GHSA-..., PYSEC-2021-1) are not */
+        while (id + n < end && (id[n] == '-' || id[n] == '_' || id[n] == '.' || id[n] == ':' ||
+                                (id[n] >= 'a' && id[n] <= 'z') || (id[n] >= 'A' && id[n] <= 'Z') ||
                                 (id[n] >= '0' && id[n] <= '9')))
             n++;
         if (n == 0 || (n == rlen && memcmp(id, rule, n) == 0) || (n == 3 && !memcmp(id, "all", 3)))
@@ -295,20 +384,21 @@ static bool suppressed_inline(const struct scan_blob *b, size_t line_start, cons
     return ignore_marker(p + prev, line_start - 1 - prev, rule);
 }
 
-void scan_emit(struct scan_worker *w, const struct scan_blob *b, size_t off, struct moat_finding *f,
-               const void *content, size_t clen)
+static void count_suppressed(struct moat_scan *s, size_t *counter)
+{
+    pthread_mutex_lock(&s->out->mu);
+    (*counter)++;
+    pthread_mutex_unlock(&s->out->mu);
+}
+
+/* The one way into the findings list: line and column are known here. */
+static void emit(struct scan_worker *w, const struct scan_blob *b, size_t line_start,
+                 struct moat_finding *f, const void *content, size_t clen)
 {
     struct moat_scan *s = w->scan;
-    size_t line_start;
 
-    if (off > b->len)
-        off = b->len;
-    f->line = locate_line(w, b, off, &line_start);
-    f->col = (unsigned)(off - line_start) + 1;
-    if (suppressed_inline(b, line_start, f->rule_id)) {
-        pthread_mutex_lock(&s->out->mu);
-        s->out->suppressed_inline++;
-        pthread_mutex_unlock(&s->out->mu);
+    if (!s->config->no_inline_ignores && suppressed_inline(b, line_start, f->rule_id)) {
+        count_suppressed(s, &s->out->suppressed_inline);
         moat_finding_free(f);
         return;
     }
@@ -318,6 +408,11 @@ void scan_emit(struct scan_worker *w, const struct scan_blob *b, size_t off, str
     }
     free(f->path);
     f->path = moat_strdup(b->path);
+    if (ignored_by_config(s, f)) {
+        count_suppressed(s, &s->out->suppressed_config);
+        moat_finding_free(f);
+        return;
+    }
     if (b->origin) {
         f->commit = b->origin->commit ? moat_strdup(b->origin->commit) : NULL;
         f->author = b->origin->author ? moat_strdup(b->origin->author) : NULL;
@@ -326,4 +421,31 @@ void scan_emit(struct scan_worker *w, const struct scan_blob *b, size_t off, str
     }
     moat_finding_fingerprint(f, content, clen);
     moat_findings_add(s->out, f);
+}
+
+void scan_emit(struct scan_worker *w, const struct scan_blob *b, size_t off, struct moat_finding *f,
+               const void *content, size_t clen)
+{
+    size_t line_start;
+
+    if (off > b->len)
+        off = b->len;
+    f->line = locate_line(w, b, off, &line_start);
+    f->col = (unsigned)(off - line_start) + 1;
+    emit(w, b, line_start, f, content, clen);
+}
+
+void scan_emit_at(struct scan_worker *w, const struct scan_blob *b, unsigned line, unsigned col,
+                  struct moat_finding *f, const void *content, size_t clen)
+{
+    const unsigned char *p = b->data, *q = p, *end = p + b->len;
+
+    /* the start of line `line`, or the end of the blob if it has fewer */
+    for (unsigned l = 1; l < line && q < end; l++) {
+        const unsigned char *nl = memchr(q, '\n', (size_t)(end - q));
+        q = nl ? nl + 1 : end;
+    }
+    f->line = line;
+    f->col = col;
+    emit(w, b, (size_t)(q - p), f, content, clen);
 }

@@ -64,7 +64,10 @@ struct moat_scan {
     size_t nrules;
     struct scan_ignore *exclude;     /* config exclude patterns */
     struct scan_ignore *allow_paths; /* config allowlist paths */
+    struct scan_cfg_ignore *ignores; /* config `ignore` entries still in force */
+    size_t nignores;
     struct moat_findings *out;
+    bool root_is_dir; /* else the root is the one file scanned */
     _Atomic size_t files, bytes, skipped, errors, commits;
 };
 
@@ -94,6 +97,14 @@ void scan_blob_run(struct scan_worker *w, const struct scan_blob *b);
  * matches; sets the fingerprint from content. Takes ownership of f. */
 void scan_emit(struct scan_worker *w, const struct scan_blob *b, size_t off, struct moat_finding *f,
                const void *content, size_t clen);
+/* The same, for analyzers that know the line (1-based) and column rather
+ * than the byte offset: parsers of YAML, lockfiles and Dockerfiles. */
+void scan_emit_at(struct scan_worker *w, const struct scan_blob *b, unsigned line, unsigned col,
+                  struct moat_finding *f, const void *content, size_t clen);
+
+/* The directory holding b on disk (for formats that include other files),
+ * or NULL when b is not a file on disk: a git blob or an archive member. */
+char *scan_disk_dir(const struct moat_scan *s, const struct scan_blob *b);
 
 /* Warn about something that could not be scanned and count it. */
 void scan_warn(struct moat_scan *s, const char *path, const char *what);

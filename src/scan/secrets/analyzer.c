@@ -64,8 +64,14 @@ static int prepare(const struct moat_scan_opts *opts, void **out, struct moat_er
                                     "also inside base64, URL encoding and JSON strings. %s",
                                     rules[i].title, fix);
         free(fix);
-        st->meta[i] = (struct moat_rule_meta){ rules[i].id, "secrets", rules[i].title,
-                                               st->help[i], "CWE-798", rules[i].sev };
+        st->meta[i] = (struct moat_rule_meta){ .id = rules[i].id,
+                                               .analyzer = "secrets",
+                                               .title = rules[i].title,
+                                               .help = st->help[i],
+                                               .cwe = "CWE-798",
+                                               .sev = rules[i].sev,
+                                               .conf = rules[i].conf,
+                                               .doc = "docs/rules/secrets.md" };
         st->metap[i] = &st->meta[i];
     }
     *out = st;
