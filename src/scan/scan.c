@@ -251,7 +251,9 @@ static void run_analyzers(struct scan_worker *w, const struct scan_blob *b)
 {
     struct moat_scan *s = w->scan;
 
-    w->line_blob = NULL; /* a reused read buffer must not reuse line counts */
+    /* a reused read buffer must not reuse line counts */
+    w->line_blob = NULL;
+    w->at_blob = NULL;
     for (size_t i = 0; i < s->nan; i++)
         s->an[i]->scan(s->an_state[i], w->an_wstate[i], w, b);
 }
@@ -439,12 +441,21 @@ void scan_emit_at(struct scan_worker *w, const struct scan_blob *b, unsigned lin
                   struct moat_finding *f, const void *content, size_t clen)
 {
     const unsigned char *p = b->data, *q = p, *end = p + b->len;
+    unsigned l = 1;
 
+    /* Parsers report in line order, mostly: resume from the last answer. */
+    if (w->at_blob == b->data && w->at_line <= line) {
+        q = p + w->at_off;
+        l = w->at_line;
+    }
     /* the start of line `line`, or the end of the blob if it has fewer */
-    for (unsigned l = 1; l < line && q < end; l++) {
+    for (; l < line && q < end; l++) {
         const unsigned char *nl = memchr(q, '\n', (size_t)(end - q));
         q = nl ? nl + 1 : end;
     }
+    w->at_blob = b->data;
+    w->at_off = (size_t)(q - p);
+    w->at_line = l;
     f->line = line;
     f->col = col;
     emit(w, b, (size_t)(q - p), f, content, clen);

@@ -80,6 +80,10 @@ struct scan_worker {
     const unsigned char *line_blob;
     size_t line_off;
     unsigned line_no;
+    /* line start cache for scan_emit_at */
+    const unsigned char *at_blob;
+    size_t at_off;
+    unsigned at_line;
 };
 
 MOAT_NODISCARD int scan_worker_init(struct moat_scan *s, struct scan_worker *w,

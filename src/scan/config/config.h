@@ -46,6 +46,8 @@ struct cy_lpos {
     unsigned col;  /* 1-based source column (bytes) of str[off] */
 };
 
+struct cy_index;
+
 /* One node. A node reached through an alias is a copy whose line and col are
  * where the alias is (where it takes effect), for it and everything below
  * it, and whose src_line is where the anchored text is. A scalar's line and
@@ -71,6 +73,9 @@ struct cy_node {
      * line starts in str, by offset (cy_line_at); NULL if unknown */
     const struct cy_lpos *lpos;
     size_t nlpos;
+    /* mappings of more than 16 keys: yaml.c's hash index of the keys, so
+     * cy_get stays constant-time on files built to make it slow */
+    const struct cy_index *idx;
 };
 
 struct cy_doc;
@@ -241,7 +246,8 @@ const char *gha_action_caches(const char *uses, const struct cy_node *with);
  * values (changed file names, the pull request's branch); *what says which. */
 unsigned gha_action_outputs(const char *uses, const char *output, const char **what);
 
-/* Scripts of run: steps (gha_shell.c). */
+/* Scripts of run: steps: reading them (gha_shell.c), what commands do
+ * (gha_cmds.c), writes to the runner's files (gha_writes.c). */
 enum gha_lang {
     GHA_LANG_SH, /* bash, sh and the default shell */
     GHA_LANG_PWSH,

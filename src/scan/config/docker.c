@@ -115,7 +115,6 @@ struct stage {
 struct seen {
     int rule;
     unsigned line;
-    uint64_t h;
 };
 
 struct dk {
@@ -133,6 +132,13 @@ struct dk {
     bool run;                    /* RUN (packages are installed), not CMD/ENTRYPOINT */
     size_t nfound;
     MOAT_VEC(struct seen) seen;
+    /* while set, disabled-verification hits of one command are gathered
+     * here and reported once, at the first */
+    struct gather {
+        bool on;
+        size_t n, off;
+        char ev[160], list[400], first[768];
+    } g;
 };
 
 static bool ieq(const char *a, const char *b)
@@ -168,52 +174,12 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
-static uint64_t hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 static void where(struct dk *D, size_t off, unsigned *line, unsigned *col)
 {
     if (D->hd)
         cd_heredoc_pos(D->hd, off, line, col);
     else
         cd_pos(D->in, off, line, col);
-}
-
-/* Report rule at offset off of the current text. The same rule with the same
- * evidence on the same line is one finding (a -c script walked twice). */
-static void report(struct dk *D, int rule, enum moat_conf conf, size_t off, const char *evidence,
-                   const char *fmt, ...) MOAT_PRINTF(6, 7);
-
-static void report(struct dk *D, int rule, enum moat_conf conf, size_t off, const char *evidence,
-                   const char *fmt, ...)
-{
-    struct seen s;
-    unsigned line, col;
-    char msg[768];
-    va_list ap;
-
-    if (D->nfound >= MAX_FINDINGS)
-        return;
-    where(D, off, &line, &col);
-    s.rule = rule;
-    s.line = line;
-    s.h = hash(evidence);
-    for (size_t i = 0; i < D->seen.n; i++)
-        if (D->seen.v[i].rule == rule && D->seen.v[i].line == line && D->seen.v[i].h == s.h)
-            return;
-    MOAT_VEC_PUSH(&D->seen, s);
-    va_start(ap, fmt);
-    if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
-        msg[0] = '\0';
-    va_end(ap);
-    D->nfound++;
-    cfg_report(D->c, &cfg_docker_rules[rule], -1, conf, line, col, evidence, "%s", msg);
 }
 
 /* A short, safe rendering of s for messages and evidence: control bytes and
@@ -251,6 +217,54 @@ static const char *url_brief(const char *u, char *out, size_t n)
         tmp[k++] = *q;
     tmp[k] = '\0';
     return brief(tmp, out, n);
+}
+
+/* Report rule at offset off of the current text. A rule reports a line once:
+ * the first finding there stands for the others (two pipes on one line, a
+ * -c script walked twice, two secret files in one COPY). */
+static void report(struct dk *D, int rule, enum moat_conf conf, size_t off, const char *evidence,
+                   const char *fmt, ...) MOAT_PRINTF(6, 7);
+
+static void report(struct dk *D, int rule, enum moat_conf conf, size_t off, const char *evidence,
+                   const char *fmt, ...)
+{
+    struct seen s;
+    unsigned line, col;
+    char msg[768];
+    va_list ap;
+
+    if (D->nfound >= MAX_FINDINGS)
+        return;
+    va_start(ap, fmt);
+    if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+        msg[0] = '\0';
+    va_end(ap);
+    if (rule == R_TLS && D->g.on) {
+        size_t k = strlen(D->g.list);
+        if (D->g.n == 0) {
+            D->g.off = off;
+            brief(evidence, D->g.ev, sizeof(D->g.ev));
+            memcpy(D->g.first, msg, sizeof(msg));
+        }
+        if (!strstr(D->g.list, evidence)) {
+            D->g.n++;
+            if (k + strlen(evidence) + 3 < sizeof(D->g.list) &&
+                moat_snprintf(D->g.list + k, sizeof(D->g.list) - k, "%s%s", k ? ", " : "",
+                              evidence) != 0) {
+                /* checked above: it fits */
+            }
+        }
+        return;
+    }
+    where(D, off, &line, &col);
+    s.rule = rule;
+    s.line = line;
+    for (size_t i = 0; i < D->seen.n; i++)
+        if (D->seen.v[i].rule == rule && D->seen.v[i].line == line)
+            return;
+    MOAT_VEC_PUSH(&D->seen, s);
+    D->nfound++;
+    cfg_report(D->c, &cfg_docker_rules[rule], -1, conf, line, col, evidence, "%s", msg);
 }
 
 /* ---- variables ---- */
@@ -329,8 +343,9 @@ static const struct kv kvs[] = {
     { "yarn_strict_ssl", "false|0|no", SEP_EQ, "yarn TLS certificate checks" },
     { "enableStrictSsl", "false|0", SEP_EQ | SEP_SPACE, "yarn TLS certificate checks" },
     { "gpgcheck", "0|false|no|off", SEP_EQ, "RPM package signature checks" },
-    { "trusted", "yes|true|1", SEP_EQ, "APT repository signature checks" },
-    { "allow-insecure", "yes|true|1", SEP_EQ, "APT repository signature checks" },
+    /* apt's [trusted=yes]; only "yes", so an app's `trusted: true` is not taken for it */
+    { "trusted", "yes", SEP_EQ, "APT repository signature checks" },
+    { "allow-insecure", "yes", SEP_EQ, "APT repository signature checks" },
     { "AllowInsecureRepositories", "true|1|yes", SEP_EQ | SEP_SPACE,
       "APT repository signature checks" },
     { "AllowDowngradeToInsecureRepositories", "true|1|yes", SEP_EQ | SEP_SPACE,
@@ -352,19 +367,21 @@ static const struct kv kvs[] = {
     { "disable-tls", "true|1", SEP_EQ | SEP_SPACE, "Composer TLS" },
     { "maven.wagon.http.ssl.insecure", "true", SEP_EQ, "Maven TLS certificate checks" },
     { "maven.wagon.http.ssl.allowall", "true", SEP_EQ, "Maven TLS host name checks" },
+    /* OpenSSL's VERIFY_NONE for Bundler and RubyGems (BUNDLE_SSL_VERIFY_MODE, .gemrc) */
+    { "ssl_verify_mode", "0", SEP_EQ | SEP_SPACE, "RubyGems/Bundler TLS certificate checks" },
+    { "BUNDLE_SSL_VERIFY_MODE", "0", SEP_EQ, "Bundler TLS certificate checks" },
 };
 
 static bool ident(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
 static bool val_end(char c)
 {
-    return c == '\0' || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '"' ||
-           c == '\'' || c == ';' || c == ',' || c == ']' || c == ')' || c == '}' || c == '&' ||
-           c == '|' || c == '\\';
+    return c == '\0' || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '"' || c == '\'' ||
+           c == ';' || c == ',' || c == ']' || c == ')' || c == '}' || c == '&' || c == '|' ||
+           c == '\\';
 }
 
 /* If key kv occurs at s[p] with a value it names, the end of that value;
@@ -538,8 +555,8 @@ static void view(const struct cd_sh_cmd *c, struct view *v)
         } else if (strcmp(v->name, "exec") == 0) {
             skip_opts(v, &j, "-a");
         } else if (strcmp(v->name, "command") == 0) {
-            if ((w = word_at(v, i + 1)) != NULL && (strcmp(w->s, "-v") == 0 ||
-                                                    strcmp(w->s, "-V") == 0))
+            if ((w = word_at(v, i + 1)) != NULL &&
+                (strcmp(w->s, "-v") == 0 || strcmp(w->s, "-V") == 0))
                 break; /* a lookup, nothing runs */
             skip_opts(v, &j, "");
         } else if (strcmp(v->name, "time") == 0) {
@@ -638,10 +655,9 @@ static enum prog program(const struct view *v, const struct cd_sh_word **pw)
     *pw = NULL;
     if (one_of(v->name, "pwsh|powershell")) {
         while ((w = next_arg(v, &i)) != NULL) {
-            if (ieq(w->s, "-") ||
-                ((ieq(w->s, "-command") || ieq(w->s, "-c") || ieq(w->s, "-file") ||
-                  ieq(w->s, "-f")) &&
-                 word_at(v, i + 1) && strcmp(v->c->w[i + 1].s, "-") == 0))
+            if (ieq(w->s, "-") || ((ieq(w->s, "-command") || ieq(w->s, "-c") ||
+                                    ieq(w->s, "-file") || ieq(w->s, "-f")) &&
+                                   word_at(v, i + 1) && strcmp(v->c->w[i + 1].s, "-") == 0))
                 return PROG_STDIN;
             if (ieq(w->s, "-command") || ieq(w->s, "-c") || ieq(w->s, "-encodedcommand") ||
                 ieq(w->s, "-e") || ieq(w->s, "-ec")) {
@@ -852,8 +868,9 @@ static const struct flagrule flagrules[] = {
     { "wget", "--no-check-certificate", "TLS certificate checks" },
     { "apt-get|apt|aptitude", "--allow-unauthenticated", "package signature checks" },
     { "apt-get|apt", "--allow-insecure-repositories", "repository signature checks" },
-    { "apt-get|apt|aptitude", "--force-yes", "package signature checks (--force-yes installs "
-                                              "unauthenticated packages)" },
+    { "apt-get|apt|aptitude", "--force-yes",
+      "package signature checks (--force-yes installs "
+      "unauthenticated packages)" },
     { "apk", "--allow-untrusted", "package signature checks" },
     { "yum|dnf|dnf5|microdnf|tdnf|yum-config-manager|yumdownloader|repoquery", "--nogpgcheck",
       "package signature checks" },
@@ -862,6 +879,8 @@ static const struct flagrule flagrules[] = {
     { "npm|yarn|pnpm", "--no-strict-ssl", "TLS certificate checks" },
     { "helm|kubectl|oc", "--insecure-skip-tls-verify", "Kubernetes API TLS checks" },
     { "go", "-insecure", "TLS and checksum checks" },
+    { "invoke-webrequest|iwr|invoke-restmethod|irm", "-SkipCertificateCheck",
+      "TLS certificate checks" },
 };
 
 static void insecure_flags(struct dk *D, const struct view *v)
@@ -876,15 +895,17 @@ static void insecure_flags(struct dk *D, const struct view *v)
             if (short_has(w->s, "k", "EKHbcCdDeFmoPQrtTuUwxXyYzA", &takes) == 'k') {
                 if (moat_snprintf(ev, sizeof(ev), "curl %s", w->s) != 0)
                     brief("curl -k", ev, sizeof(ev));
-                report(D, R_TLS, MOAT_CONF_HIGH, w->off, ev,
-                       "%s turns off TLS certificate checks", ev);
+                report(D, R_TLS, MOAT_CONF_HIGH, w->off, ev, "%s turns off TLS certificate checks",
+                       ev);
                 continue;
             }
             if (takes)
                 (void)next_arg(v, &i);
         }
         for (size_t k = 0; k < sizeof(flagrules) / sizeof(flagrules[0]); k++)
-            if (one_of(v->name, flagrules[k].cmds) && strcmp(w->s, flagrules[k].flag) == 0) {
+            /* any case: PowerShell's parameters ignore it, and no other tool has
+             * a flag that differs from one of these only in case */
+            if (one_of(v->name, flagrules[k].cmds) && ieq(w->s, flagrules[k].flag)) {
                 if (moat_snprintf(ev, sizeof(ev), "%s %s", v->name, w->s) != 0)
                     brief(w->s, ev, sizeof(ev));
                 report(D, R_TLS, MOAT_CONF_HIGH, w->off, ev, "%s turns off %s", ev,
@@ -1022,8 +1043,8 @@ static void unpinned_packages(struct dk *D, const struct view *v)
             if (strcmp(mgr, "pip") == 0 &&
                 one_of(w->s, "-r|--requirement|-c|--constraint|--require-hashes|-e|--editable"))
                 return; /* a requirements or constraints file, or local sources */
-            if (strcmp(mgr, "gem") == 0 && (one_of(w->s, "-v|--version") ||
-                                           strncmp(w->s, "--version=", 10) == 0))
+            if (strcmp(mgr, "gem") == 0 &&
+                (one_of(w->s, "-v|--version") || strncmp(w->s, "--version=", 10) == 0))
                 any_version = true;
             if (one_of(w->s, with_arg))
                 (void)next_arg(v, &i);
@@ -1044,9 +1065,8 @@ static void unpinned_packages(struct dk *D, const struct view *v)
     if (moat_snprintf(ev, sizeof(ev), "%s %s %s", mgr, verb->s, list) != 0) {
         /* cut: the first names still tell the findings apart */
     }
-    report(D, R_PKG, MOAT_CONF_MEDIUM, v->c->w[v->k].off, ev,
-           "%s %s without a version: %s%s", mgr, verb->s, brief(list, tmp, sizeof(tmp)),
-           bad > 6 ? ", ..." : "");
+    report(D, R_PKG, MOAT_CONF_MEDIUM, v->c->w[v->k].off, ev, "%s %s without a version: %s%s", mgr,
+           verb->s, brief(list, tmp, sizeof(tmp)), bad > 6 ? ", ..." : "");
 }
 
 /* ---- walking scripts ---- */
@@ -1091,8 +1111,8 @@ static void powershell(struct dk *D, const char *s, size_t len, size_t base)
     while (a < len) {
         size_t b = a;
         while (b < len && s[b] != ';' && s[b] != '\n' &&
-               !(b + 1 < len && ((s[b] == '&' && s[b + 1] == '&') ||
-                                 (s[b] == '|' && s[b + 1] == '|'))))
+               !(b + 1 < len &&
+                 ((s[b] == '&' && s[b + 1] == '&') || (s[b] == '|' && s[b + 1] == '|'))))
             b++;
         {
             const char *p = s + a;
@@ -1111,6 +1131,11 @@ static void powershell(struct dk *D, const char *s, size_t len, size_t base)
                 report(D, R_PIPE, MOAT_CONF_HIGH, base + a + k, "powershell iex download",
                        "PowerShell runs downloaded code with Invoke-Expression (iex)");
             }
+            /* a validation callback that accepts every certificate */
+            if (has_text(p, n, "servercertificatevalidationcallback") && has_text(p, n, "$true"))
+                report(D, R_TLS, MOAT_CONF_HIGH, base + a, "ServerCertificateValidationCallback",
+                       "ServerCertificateValidationCallback = {$true} turns off TLS certificate "
+                       "checks for PowerShell and .NET");
         }
         a = b + 1;
     }
@@ -1283,14 +1308,12 @@ static void audit_command(struct dk *D, const struct cd_sh_cmd *c, int depth)
     const char *target;
 
     view(c, &v);
-    if (v.k >= c->n) {
-        command_settings(D, &v);
-        return;
-    }
-    insecure_flags(D, &v);
+    /* one disabled-verification finding per command, naming every setting */
+    memset(&D->g, 0, sizeof(D->g));
+    D->g.on = true;
+    if (v.k < c->n)
+        insecure_flags(D, &v);
     command_settings(D, &v);
-    if (D->run && D->c->pedantic)
-        unpinned_packages(D, &v);
     target = write_target(&v);
     if (target && ends_with(target, "curlrc") && strcmp(v.name, "tee") != 0) {
         size_t i = v.k;
@@ -1298,6 +1321,16 @@ static void audit_command(struct dk *D, const struct cd_sh_cmd *c, int depth)
         while ((w = next_arg(&v, &i)) != NULL)
             curlrc(D, w->s, strlen(w->s), w->off);
     }
+    D->g.on = false;
+    if (D->g.n == 1)
+        report(D, R_TLS, MOAT_CONF_HIGH, D->g.off, D->g.ev, "%s", D->g.first);
+    else if (D->g.n > 1)
+        report(D, R_TLS, MOAT_CONF_HIGH, D->g.off, D->g.ev, "%s turn off TLS or signature checks",
+               D->g.list);
+    if (v.k >= c->n)
+        return;
+    if (D->run && D->c->pedantic)
+        unpinned_packages(D, &v);
 
     /* an interpreter whose program is a download: sh -c "$(curl ...)",
      * bash <(curl ...), eval "$(wget -O- ...)", source <(curl ...) */
@@ -1339,8 +1372,7 @@ static void audit_command(struct dk *D, const struct cd_sh_cmd *c, int depth)
             if (moat_snprintf(ev, sizeof(ev), "%s runs download", v.name) != 0)
                 brief("runs download", ev, sizeof(ev));
             report(D, R_PIPE, MOAT_CONF_HIGH, c->w[v.k].off, ev,
-                   "%s runs a script downloaded from %s", v.name,
-                   url[0] ? url : "the network");
+                   "%s runs a script downloaded from %s", v.name, url[0] ? url : "the network");
             return;
         }
         /* sh -c "script": the script is shell too */
@@ -1512,8 +1544,7 @@ static void audit_arg(struct dk *D, bool global)
         if (!name[0])
             continue;
         if (eq) {
-            val = value(D, eq + 1, we - ne - 1, global ? global_lookup : stage_lookup,
-                        &complete);
+            val = value(D, eq + 1, we - ne - 1, global ? global_lookup : stage_lookup, &complete);
             if (!complete)
                 val = NULL;
             secret_value(D, "ARG", name, eq + 1, we - ne - 1, ws);
@@ -1587,9 +1618,8 @@ static enum pin image_pin(const char *ref)
         return memchr(last, CD_UNKNOWN, n - (size_t)(last - ref)) ? PIN_UNKNOWN : PIN_NO_TAG;
     if (memchr(colon, CD_UNKNOWN, n - (size_t)(colon - ref)))
         return PIN_UNKNOWN;
-    return (size_t)(ref + n - colon - 1) == 6 && strncmp(colon + 1, "latest", 6) == 0
-               ? PIN_LATEST
-               : PIN_YES;
+    return (size_t)(ref + n - colon - 1) == 6 && strncmp(colon + 1, "latest", 6) == 0 ? PIN_LATEST
+                                                                                      : PIN_YES;
 }
 
 static int stage_index(struct dk *D, const char *ref, size_t before)

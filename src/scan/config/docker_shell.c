@@ -282,8 +282,8 @@ static void redirection(struct walker *W)
     const char *t = W->t;
     size_t i = W->pos, op0 = W->pos;
     struct cd_sh_word w = { 0 };
-    static const char *const ops[] = { "&>>", "&>", "<<<", "<<-", "<<", "<>", "<&", "<",
-                                       ">>",  ">&", ">|",  ">" };
+    static const char *const ops[] = { "&>>", "&>", "<<<", "<<-", "<<", "<>",
+                                       "<&",  "<",  ">>",  ">&",  ">|", ">" };
 
     while (i < W->len && t[i] >= '0' && t[i] <= '9')
         i++;
@@ -416,8 +416,8 @@ static void heredoc_bodies(struct walker *W)
                 m--;
             if (m - b == dl && memcmp(s + b, p->delim, dl) == 0) {
                 if (W->v->data && p->cmd && p->cmd->n)
-                    W->v->data(W->v->ctx, W->t + start, (size_t)(s - W->t) - start,
-                               W->base + start, p->cmd, W->depth);
+                    W->v->data(W->v->ctx, W->t + start, (size_t)(s - W->t) - start, W->base + start,
+                               p->cmd, W->depth);
                 W->pos += n + (nl ? 1 : 0);
                 goto next;
             }
@@ -425,9 +425,8 @@ static void heredoc_bodies(struct walker *W)
         }
         /* unterminated: the body runs to the end of the script */
         if (W->v->data && p->cmd && p->cmd->n)
-            W->v->data(W->v->ctx, W->t + start, W->len - start, W->base + start, p->cmd,
-                       W->depth);
-next:;
+            W->v->data(W->v->ctx, W->t + start, W->len - start, W->base + start, p->cmd, W->depth);
+    next:;
     }
     W->hd.n = 0;
 }
@@ -480,8 +479,7 @@ static void walk(struct walker *W)
             size_t k = W->pos;
             while (k < W->len && t[k] >= '0' && t[k] <= '9')
                 k++;
-            if (k < W->len && (t[k] == '<' || t[k] == '>') &&
-                !(k + 1 < W->len && t[k + 1] == '('))
+            if (k < W->len && (t[k] == '<' || t[k] == '>') && !(k + 1 < W->len && t[k + 1] == '('))
                 redirection(W);
             else
                 word(W);
@@ -499,8 +497,7 @@ static void walk(struct walker *W)
     free(W->hd.v);
 }
 
-void cd_sh_walk(const char *script, size_t len, size_t base, int depth,
-                const struct cd_sh_visit *v)
+void cd_sh_walk(const char *script, size_t len, size_t base, int depth, const struct cd_sh_visit *v)
 {
     struct moat_arena a;
     struct walker W = { 0 };

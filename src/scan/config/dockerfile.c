@@ -98,8 +98,8 @@ static int directive(struct parser *P, const char *s, size_t n)
     k0 = i;
     if (i >= n || !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
         return 0;
-    while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-                     is_digit(s[i])))
+    while (i < n &&
+           ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || is_digit(s[i])))
         i++;
     k1 = i;
     while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\f'))
@@ -124,8 +124,8 @@ static int directive(struct parser *P, const char *s, size_t n)
                                 P->lineno);
         P->seen_escape = true;
         if (v1 - v0 != 1 || (s[v0] != '\\' && s[v0] != '`'))
-            return moat_err_set(P->err, MOAT_EPARSE,
-                                "line %u: escape directive must be ` or \\", P->lineno);
+            return moat_err_set(P->err, MOAT_EPARSE, "line %u: escape directive must be ` or \\",
+                                P->lineno);
         P->esc = s[v0];
         P->f->escape = P->esc;
     } else if (strcmp(key, "syntax") == 0) {
@@ -267,8 +267,8 @@ static bool json_string(const char *t, size_t len, size_t *i, struct moat_buf *b
             if (!json_u4(t, len, k + 1, &cp))
                 return false;
             k += 4;
-            if (cp >= 0xd800 && cp < 0xdc00 && k + 2 < len && t[k + 1] == '\\' &&
-                t[k + 2] == 'u' && json_u4(t, len, k + 3, &lo) && lo >= 0xdc00 && lo < 0xe000) {
+            if (cp >= 0xd800 && cp < 0xdc00 && k + 2 < len && t[k + 1] == '\\' && t[k + 2] == 'u' &&
+                json_u4(t, len, k + 3, &lo) && lo >= 0xdc00 && lo < 0xe000) {
                 cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
                 k += 6;
             } else if (cp >= 0xd800 && cp < 0xe000) {
@@ -744,8 +744,7 @@ struct expander {
 
 static bool name_char(char c, bool first)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-           (!first && is_digit(c));
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (!first && is_digit(c));
 }
 
 static void put(struct expander *E, const char *s, size_t n)

@@ -4,6 +4,7 @@
  * runners, containers, secrets) and hands the steps to gha_steps.c, after
  * propagating taint through job outputs until nothing changes. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,7 +250,7 @@ void gha_check_pin(struct gha_wf *w, const struct cy_node *node, const char *whe
         return;
     gha_report(w, GHA_R_UNPINNED_ACTION, first_party ? MOAT_SEV_MEDIUM : MOAT_SEV_HIGH,
                MOAT_CONF_HIGH, node, 0, u, "%s uses %s, %s", where, u,
-               !at                  ? "with no version at all"
+               !at                 ? "with no version at all"
                : short_sha(at + 1) ? "pinned to a short commit SHA, which is resolved like a "
                                      "branch name and can be shadowed; pin the full 40-character "
                                      "SHA"
@@ -369,7 +370,8 @@ static void runner(struct gha_wf *w, const char *id, const struct cy_node *job)
     /* runner groups hold self-hosted runners, or GitHub's larger runners */
     if (w->c->pedantic && runs_on->kind == CY_MAP && cy_get(runs_on, "group"))
         gha_report(w, GHA_R_SELF_HOSTED_RUNNER, -1, MOAT_CONF_LOW, cy_get(runs_on, "group"), 0,
-                   "group", "job '%s' runs in runner group '%s' (possibly self-hosted) in a "
+                   "group",
+                   "job '%s' runs in runner group '%s' (possibly self-hosted) in a "
                    "workflow that pull requests from forks can start (%s)",
                    id, cy_str(cy_get(runs_on, "group")) ? cy_str(cy_get(runs_on, "group")) : "?",
                    fork_triggers(w));
@@ -390,8 +392,8 @@ static void image(struct gha_wf *w, const struct cy_node *n, const char *what)
     colon = strrchr(slash ? slash : ref, ':');
     if (!colon || strcasecmp(colon + 1, "latest") == 0)
         gha_report(w, GHA_R_UNPINNED_IMAGE, -1, MOAT_CONF_HIGH, n, 0, img,
-                   "%s uses the image '%s' %s, so it runs whatever the registry serves", what,
-                   img, colon ? "tagged latest" : "without a tag (latest)");
+                   "%s uses the image '%s' %s, so it runs whatever the registry serves", what, img,
+                   colon ? "tagged latest" : "without a tag (latest)");
     else if (w->c->pedantic)
         gha_report(w, GHA_R_UNPINNED_IMAGE, -1, MOAT_CONF_LOW, n, 0, img,
                    "%s uses the image '%s' by its tag, which its publisher can move; pin it "
@@ -432,11 +434,10 @@ static void secrets_dump(struct gha_wf *w, const struct cy_node *n, const char *
         while (!found && gha_expr_find(n->str, n->len, &pos, &a, &b)) {
             const struct gha_expr *e = gha_expr_parse(w->a, n->str + a + 3, b - a - 5);
             if (gha_expr_dumps_secrets(e)) {
-                gha_report(w, GHA_R_OVERPROVISIONED_SECRETS, -1, MOAT_CONF_HIGH, n, a,
-                           gha_dup(w, n->str + a, b - a),
-                           "%s hands every secret of the workflow to %s",
-                           gha_dup(w, n->str + a, b - a), key ? gha_fmt(w, "'%s'", key)
-                                                              : "one value");
+                gha_report(
+                    w, GHA_R_OVERPROVISIONED_SECRETS, -1, MOAT_CONF_HIGH, n, a,
+                    gha_dup(w, n->str + a, b - a), "%s hands every secret of the workflow to %s",
+                    gha_dup(w, n->str + a, b - a), key ? gha_fmt(w, "'%s'", key) : "one value");
             }
         }
         return;
@@ -467,9 +468,93 @@ static void job_audits(struct gha_wf *w, const char *id, const struct cy_node *j
                           cy_str(services->keys[i]) ? cy_str(services->keys[i]) : "?", id));
 }
 
+/* Calls fn(arg, dependency index) for each job that job i needs. */
+static void each_need(const struct moat_map *index, const struct cy_node *job,
+                      void (*fn)(void *arg, size_t dep), void *arg)
+{
+    const struct cy_node *needs = cy_get(job, "needs");
+    size_t n = needs && needs->kind == CY_SEQ ? needs->n : 1;
+
+    for (size_t k = 0; needs && k < n; k++) {
+        const char *name = cy_str(needs->kind == CY_SEQ ? needs->items[k] : needs);
+        void *v = name ? moat_map_get(index, name, strlen(name)) : NULL;
+        if (v)
+            fn(arg, (size_t)(uintptr_t)v - 1);
+    }
+}
+
+struct graph {
+    size_t *indeg, *outdeg, *start, *edges, *fill;
+    size_t self; /* the job whose needs are being visited */
+};
+
+static void count_edge(void *arg, size_t dep)
+{
+    struct graph *g = arg;
+
+    g->outdeg[dep]++;
+    g->indeg[g->self]++;
+}
+
+static void add_edge(void *arg, size_t dep)
+{
+    struct graph *g = arg;
+
+    g->edges[g->start[dep] + g->fill[dep]++] = g->self;
+}
+
+/* Job indexes with every job after the jobs it needs (Kahn's algorithm);
+ * jobs on a cycle come last, in file order. */
+static size_t *needs_order(struct gha_wf *w, const struct cy_node *jobs)
+{
+    size_t n = jobs->n, nedges = 0, head = 0, tail = 0;
+    size_t *order = moat_arena_alloc(w->a, (n ? n : 1) * sizeof(*order));
+    struct graph g;
+    struct moat_map index;
+    unsigned char *placed = moat_arena_alloc(w->a, n ? n : 1);
+
+    moat_map_init(&index);
+    g.indeg = moat_arena_alloc(w->a, 4 * (n ? n : 1) * sizeof(size_t));
+    g.outdeg = g.indeg + n;
+    g.start = g.outdeg + n;
+    g.fill = g.start + n;
+    memset(g.indeg, 0, 4 * n * sizeof(size_t));
+    memset(placed, 0, n);
+    for (size_t i = 0; i < n; i++) {
+        const char *id = cy_str(jobs->keys[i]);
+        if (id && moat_map_put(&index, id, strlen(id), (void *)(uintptr_t)(i + 1))) {
+            /* a duplicate key: the loader refuses those */
+        }
+    }
+    for (g.self = 0; g.self < n; g.self++)
+        each_need(&index, jobs->items[g.self], count_edge, &g);
+    for (size_t i = 0; i < n; i++) {
+        g.start[i] = nedges;
+        nedges += g.outdeg[i];
+    }
+    g.edges = moat_arena_alloc(w->a, (nedges ? nedges : 1) * sizeof(size_t));
+    for (g.self = 0; g.self < n; g.self++)
+        each_need(&index, jobs->items[g.self], add_edge, &g);
+    for (size_t i = 0; i < n; i++)
+        if (g.indeg[i] == 0)
+            order[tail++] = i, placed[i] = 1;
+    while (head < tail) {
+        size_t j = order[head++];
+        for (size_t e = g.start[j]; e < g.start[j] + g.outdeg[j]; e++)
+            if (--g.indeg[g.edges[e]] == 0 && !placed[g.edges[e]])
+                order[tail++] = g.edges[e], placed[g.edges[e]] = 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!placed[i])
+            order[tail++] = i;
+    moat_map_release(&index, NULL);
+    return order;
+}
+
 static void workflow(struct gha_wf *w)
 {
     const struct cy_node *jobs = cy_get(w->root, "jobs");
+    size_t *order;
 
     w->shell = cy_str(cy_get(cy_get(cy_get(w->root, "defaults"), "run"), "shell"));
     triggers(w);
@@ -481,24 +566,30 @@ static void workflow(struct gha_wf *w)
     for (size_t i = 0; i < jobs->n; i++)
         if (cy_str(jobs->keys[i]) && jobs->items[i]->kind == CY_MAP)
             job_audits(w, cy_str(jobs->keys[i]), jobs->items[i]);
-    /* outputs of one job feed jobs that need it, in any order of the file */
+    /* outputs of one job feed the jobs that need it: walked in that order,
+     * one pass settles them; only cycles (invalid) take more */
+    order = needs_order(w, jobs);
     w->report = false;
     for (int pass = 0; pass < MAX_PASSES; pass++) {
         bool changed = false;
-        for (size_t i = 0; i < jobs->n; i++)
+        for (size_t k = 0; k < jobs->n; k++) {
+            size_t i = order[k];
             if (cy_str(jobs->keys[i]) && jobs->items[i]->kind == CY_MAP)
                 changed |= gha_walk_job(w, cy_str(jobs->keys[i]), jobs->items[i],
                                         cy_get(jobs->items[i], "steps"));
+        }
         if (!changed)
             break;
     }
     w->report = true;
-    for (size_t i = 0; i < jobs->n; i++)
+    for (size_t k = 0; k < jobs->n; k++) {
+        size_t i = order[k];
         if (cy_str(jobs->keys[i]) && jobs->items[i]->kind == CY_MAP &&
             gha_walk_job(w, cy_str(jobs->keys[i]), jobs->items[i],
                          cy_get(jobs->items[i], "steps"))) {
             /* taint settled in the passes above */
         }
+    }
 }
 
 static void action(struct gha_wf *w)

@@ -30,10 +30,8 @@ const struct gha_source gha_sources[] = {
       "attacker-controlled default branch of the pull request's repository", TEXT, PRA },
     { "github.event.pull_request.head.sha", "the pull request's head commit", HEAD, PRA },
     { "github.event.pull_request.merge_commit_sha", "the pull request's merge commit", HEAD, PRA },
-    { "github.event.pull_request.head.repo.full_name", "the pull request's repository", HEAD,
-      PRA },
-    { "github.event.pull_request.head.repo.clone_url", "the pull request's repository", HEAD,
-      PRA },
+    { "github.event.pull_request.head.repo.full_name", "the pull request's repository", HEAD, PRA },
+    { "github.event.pull_request.head.repo.clone_url", "the pull request's repository", HEAD, PRA },
     { "github.event.pull_request.head.repo.ssh_url", "the pull request's repository", HEAD, PRA },
     { "github.event.pull_request.head.repo.git_url", "the pull request's repository", HEAD, PRA },
     { "github.event.pull_request.head.repo.html_url", "the pull request's repository", HEAD, PRA },
@@ -48,19 +46,16 @@ const struct gha_source gha_sources[] = {
       GHA_EV_DISCUSSION | GHA_EV_DISCUSSION_COMMENT },
     { "github.event.discussion.body", "attacker-controlled discussion body", TEXT,
       GHA_EV_DISCUSSION | GHA_EV_DISCUSSION_COMMENT },
-    { "github.event.pages.*.page_name", "attacker-controlled wiki page name", TEXT,
-      GHA_EV_GOLLUM },
+    { "github.event.pages.*.page_name", "attacker-controlled wiki page name", TEXT, GHA_EV_GOLLUM },
     { "github.event.pages.*.title", "attacker-controlled wiki page title", TEXT, GHA_EV_GOLLUM },
-    { "github.event.commits.*.message", "attacker-controlled commit message", TEXT,
-      GHA_EV_PUSH },
+    { "github.event.commits.*.message", "attacker-controlled commit message", TEXT, GHA_EV_PUSH },
     { "github.event.commits.*.author", "attacker-controlled commit author name and e-mail", TEXT,
       GHA_EV_PUSH },
     { "github.event.commits.*.committer", "attacker-controlled committer name and e-mail", TEXT,
       GHA_EV_PUSH },
-    { "github.event.head_commit.message", "attacker-controlled commit message", TEXT,
+    { "github.event.head_commit.message", "attacker-controlled commit message", TEXT, GHA_EV_PUSH },
+    { "github.event.head_commit.author", "attacker-controlled commit author name and e-mail", TEXT,
       GHA_EV_PUSH },
-    { "github.event.head_commit.author", "attacker-controlled commit author name and e-mail",
-      TEXT, GHA_EV_PUSH },
     { "github.event.head_commit.committer", "attacker-controlled committer name and e-mail", TEXT,
       GHA_EV_PUSH },
     { "github.event.merge_group.head_commit.message", "attacker-controlled commit message", TEXT,
@@ -81,12 +76,12 @@ const struct gha_source gha_sources[] = {
       "attacker-controlled commit author of the triggering run", TEXT, GHA_EV_WORKFLOW_RUN },
     { "github.event.workflow_run.head_commit.committer",
       "attacker-controlled committer of the triggering run", TEXT, GHA_EV_WORKFLOW_RUN },
-    { "github.event.workflow_run.display_title",
-      "attacker-controlled title of the triggering run", TEXT, GHA_EV_WORKFLOW_RUN },
+    { "github.event.workflow_run.display_title", "attacker-controlled title of the triggering run",
+      TEXT, GHA_EV_WORKFLOW_RUN },
     { "github.event.workflow_run.pull_requests.*.head.ref",
       "attacker-controlled pull request branch name", TEXT | HEAD, GHA_EV_WORKFLOW_RUN },
-    { "github.event.workflow_run.pull_requests.*.head.sha", "the pull request's head commit",
-      HEAD, GHA_EV_WORKFLOW_RUN },
+    { "github.event.workflow_run.pull_requests.*.head.sha", "the pull request's head commit", HEAD,
+      GHA_EV_WORKFLOW_RUN },
     { "github.event.workflow_run.head_repository.full_name", "the triggering run's repository",
       HEAD, GHA_EV_WORKFLOW_RUN },
     { "github.event.workflow_run.head_repository.clone_url", "the triggering run's repository",
@@ -264,7 +259,8 @@ const char *gha_action_publishes(const char *uses, const struct cy_node *with)
     for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
         if (gha_uses_is(uses, always[i].action))
             return always[i].what;
-    if ((gha_uses_is(uses, "docker/build-push-action") || gha_uses_is(uses, "docker/bake-action")) &&
+    if ((gha_uses_is(uses, "docker/build-push-action") ||
+         gha_uses_is(uses, "docker/bake-action")) &&
         input_true(with, "push"))
         return "a container image push";
     if (gha_uses_is(uses, "changesets/action") && input_set(with, "publish"))

@@ -165,8 +165,7 @@ static struct gha_expr *number_lit(struct parser *p)
         p->i++;
     while (p->i < p->len) {
         char c = p->s[p->i];
-        if (is_ident(c) || c == '.' ||
-            ((c == '+' || c == '-') && (lower(p->s[p->i - 1]) == 'e')))
+        if (is_ident(c) || c == '.' || ((c == '+' || c == '-') && (lower(p->s[p->i - 1]) == 'e')))
             p->i++;
         else
             break;
@@ -432,7 +431,7 @@ struct gha_expr *gha_expr_parse(struct moat_arena *a, const char *s, size_t len)
  * no attacker text comes out. */
 static bool opaque_call(const char *name)
 {
-    static const char *const names[] = { "contains", "startswith", "endswith", "success",
+    static const char *const names[] = { "contains", "startswith", "endswith",  "success",
                                          "always",   "failure",    "cancelled", "hashfiles" };
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -598,6 +597,9 @@ enum gha_pm gha_path_match(const char *path, const char *pattern)
 {
     const char *p = path, *q = pattern;
 
+    /* most paths and patterns differ at once: github.* vs env.*, steps.* */
+    if (p[0] && q[0] && p[0] != q[0] && p[0] != '*' && q[0] != '*')
+        return GHA_PM_NONE;
     for (;;) {
         const char *ps = p, *qs = q;
         bool pend = *p == '\0', qend = *q == '\0';

@@ -9,16 +9,15 @@
 #include "config.h"
 #include "core/banned.h"
 
-#define MAX_CHECKOUTS 16 /* remembered per job */
+#define MAX_CHECKOUTS 16  /* remembered per job */
 #define MAX_SHOWN     120 /* bytes of script quoted in a message */
-#define WORD          256
+#define WORD          256 /* bytes of a word or of "what runs" in messages */
 
 /* Triggers where checking out the pull request hands it the base
  * repository's secrets and write token. */
 #define EV_CHECKOUT (GHA_EV_PR_TARGET | GHA_EV_WORKFLOW_RUN | GHA_EV_ISSUE_COMMENT)
 /* Triggers outsiders cause that run with the base repository's privileges. */
-#define EV_PRIVILEGED                                                                              \
-    (EV_CHECKOUT | GHA_EV_ISSUES | GHA_EV_DISCUSSION | GHA_EV_DISCUSSION_COMMENT)
+#define EV_PRIVILEGED (EV_CHECKOUT | GHA_EV_ISSUES | GHA_EV_DISCUSSION | GHA_EV_DISCUSSION_COMMENT)
 
 struct checkout {
     const struct cy_node *node;
@@ -103,9 +102,7 @@ static bool guard(struct gha_wf *w, const struct cy_node *cond)
     return gha_expr_same_repo(gha_expr_parse(w->a, s + b, n - b));
 }
 
-/* The line of s[from] (to bounds s), trimmed and cut for a message. */
-static const char *line_of(struct gha_wf *w, const char *s, size_t from, size_t to);
-
+/* s[from, to) up to its first newline, trimmed and cut for a message. */
 static const char *shown(struct gha_wf *w, const char *s, size_t from, size_t to)
 {
     const char *nl = memchr(s + from, '\n', to - from);
@@ -121,6 +118,7 @@ static const char *shown(struct gha_wf *w, const char *s, size_t from, size_t to
     return gha_dup(w, s + from, to - from);
 }
 
+/* The whole line of s[from] (to bounds s), as shown() shows it. */
 static const char *line_of(struct gha_wf *w, const char *s, size_t from, size_t to)
 {
     while (from > 0 && s[from - 1] != '\n')
@@ -189,8 +187,7 @@ static void checkout_step(struct step *st, const struct cy_node *with)
     const char *r = cy_str(ref);
     struct gha_hit h = { 0 };
 
-    if (!cy_is(cy_get(with, "persist-credentials"), "false") &&
-        st->j->npersisted < MAX_CHECKOUTS) {
+    if (!cy_is(cy_get(with, "persist-credentials"), "false") && st->j->npersisted < MAX_CHECKOUTS) {
         char *dir = gha_dup(w, cy_str(path) ? cy_str(path) : "", cy_str(path) ? path->len : 0);
         size_t n;
         while (strncmp(dir, "./", 2) == 0)
@@ -209,8 +206,7 @@ static void checkout_step(struct step *st, const struct cy_node *with)
             return;
         }
         if (pr_ref_text(r)) {
-            add_checkout(st, ref, 0, gha_fmt(w, "the pull request (ref: %s)", r),
-                         MOAT_CONF_HIGH);
+            add_checkout(st, ref, 0, gha_fmt(w, "the pull request (ref: %s)", r), MOAT_CONF_HIGH);
             return;
         }
     }
@@ -326,7 +322,8 @@ static bool takes_git(const char *p, const char *dir)
         return false;
     p += dn;
     return p[0] == '\0' || strcmp(p, "/*") == 0 || strcmp(p, "/**") == 0 ||
-           strcmp(p, "/**/*") == 0 || (strncmp(p, "/.git", 5) == 0 && (p[5] == '\0' || p[5] == '/'));
+           strcmp(p, "/**/*") == 0 ||
+           (strncmp(p, "/.git", 5) == 0 && (p[5] == '\0' || p[5] == '/'));
 }
 
 static void upload(struct step *st, const struct cy_node *uses, const struct cy_node *with)
@@ -358,8 +355,8 @@ static void upload(struct step *st, const struct cy_node *uses, const struct cy_
             for (size_t i = 0; i < st->j->npersisted; i++) {
                 if (!takes_git(p, st->j->persisted[i]))
                     continue;
-                gha_report(w, GHA_R_ARTIPACKED, -1, unknown ? MOAT_CONF_LOW : MOAT_CONF_HIGH,
-                           path, t, gha_dup(w, s + t, te - t),
+                gha_report(w, GHA_R_ARTIPACKED, -1, unknown ? MOAT_CONF_LOW : MOAT_CONF_HIGH, path,
+                           t, gha_dup(w, s + t, te - t),
                            "%s uploads '%.*s', which holds the .git directory where "
                            "actions/checkout kept the GITHUB_TOKEN (persist-credentials is not "
                            "false)%s",
@@ -380,7 +377,7 @@ struct script {
     struct step *st;
     const struct cy_node *node;
     enum gha_lang lang;
-    const char *code; /* comments blanked */
+    const char *code;         /* comments blanked */
     unsigned reported[64][2]; /* (rule, line) already reported in this script */
     size_t nreported;
 };
@@ -401,13 +398,12 @@ static bool seen(struct script *sc, int rule, size_t off)
     return false;
 }
 
-static void injection(struct script *sc, const char *sink)
+static void injection(struct script *sc, const unsigned char *cls, const char *sink)
 {
     struct step *st = sc->st;
     struct gha_wf *w = st->j->w;
     const char *s = sc->node->str;
     size_t len = sc->node->len, pos = 0, a, b;
-    unsigned char *cls = gha_sh_classify(s, len, sc->lang);
 
     while (gha_expr_find(s, len, &pos, &a, &b)) {
         struct gha_hit h = { 0 };
@@ -426,7 +422,6 @@ static void injection(struct script *sc, const char *sink)
                        "script",
                        h.desc, sink, st->label);
     }
-    free(cls);
 }
 
 static bool has_true(const char *s, size_t n)
@@ -457,9 +452,9 @@ static void on_write(void *arg, const struct gha_write *wr)
                    : dynamic              ? MOAT_CONF_MEDIUM
                                           : MOAT_CONF_LOW,
                    sc->node, wr->off, line_of(w, sc->code, wr->off, sc->node->len),
-                   "%s writes to $%s in a workflow triggered by %s%s%s", st->label,
-                   files[wr->file], trigger_name(w, EV_PRIVILEGED),
-                   h.desc ? "; the value carries " : "", h.desc ? h.desc : "");
+                   "%s writes to $%s in a workflow triggered by %s%s%s", st->label, files[wr->file],
+                   trigger_name(w, EV_PRIVILEGED), h.desc ? "; the value carries " : "",
+                   h.desc ? h.desc : "");
     }
     if (wr->file == GHA_F_ENV && name) {
         if (strcmp(name, "ACTIONS_ALLOW_UNSECURE_COMMANDS") == 0 && has_true(v, wr->vlen))
@@ -542,15 +537,55 @@ static void on_cmd(void *arg, const char *code, const struct gha_sh_cmd *c)
 
     if (checkout_trigger(w)) {
         if (gha_sh_pr_checkout(code, c))
-            add_checkout(st, sc->node, c->off,
-                         gha_fmt(w, "the pull request (%s)",
-                                 shown(w, code, c->off, last->off + last->len)),
-                         MOAT_CONF_HIGH);
+            add_checkout(
+                st, sc->node, c->off,
+                gha_fmt(w, "the pull request (%s)", shown(w, code, c->off, last->off + last->len)),
+                MOAT_CONF_HIGH);
         else if ((head = git_head(sc, code, c)))
             add_checkout(st, sc->node, c->off, head, MOAT_CONF_HIGH);
     }
     if (gha_sh_builds(code, c, what, sizeof(what)))
         build(st, gha_dup(w, what, strlen(what)));
+}
+
+/* Variables a script assigns (x=..., export x=..., $x = ... in PowerShell)
+ * from tainted values: later lines of it may write them to
+ * $GITHUB_OUTPUT or $GITHUB_ENV. */
+static void shell_vars(struct gha_wf *w, const char *code, size_t len)
+{
+    static const char *const kw[] = { "export ", "local ", "declare ", "readonly " };
+
+    for (size_t ls = 0; ls < len;) {
+        const char *nl = memchr(code + ls, '\n', len - ls);
+        size_t le = nl ? (size_t)(nl - code) : len, t = ls, n = 0, eq;
+        bool pwsh = false;
+
+        while (t < le && (code[t] == ' ' || code[t] == '\t'))
+            t++;
+        for (size_t k = 0; k < sizeof(kw) / sizeof(kw[0]); k++)
+            if (le - t > strlen(kw[k]) && strncmp(code + t, kw[k], strlen(kw[k])) == 0)
+                t += strlen(kw[k]);
+        if (t < le && code[t] == '$') {
+            pwsh = true; /* $name = value */
+            t++;
+        }
+        while (t + n < le && (code[t + n] == '_' || (code[t + n] >= 'a' && code[t + n] <= 'z') ||
+                              (code[t + n] >= 'A' && code[t + n] <= 'Z') ||
+                              (n > 0 && code[t + n] >= '0' && code[t + n] <= '9')))
+            n++;
+        eq = t + n;
+        while (pwsh && eq < le && code[eq] == ' ')
+            eq++;
+        if (n > 0 && eq < le && code[eq] == '=' && !(eq + 1 < le && code[eq + 1] == '=')) {
+            struct gha_hit h = { 0 };
+            char *name = gha_dup(w, code + t, n);
+            gha_taint_text(w, code, eq + 1, le, true, &h);
+            if (h.flags && gha_src_add(w, &w->loc, gha_fmt(w, "shell.%s", name), name, &h)) {
+                /* until the script ends */
+            }
+        }
+        ls = le + 1;
+    }
 }
 
 static char *blank(const char *s, const unsigned char *cls, size_t len, int a, int b)
@@ -583,6 +618,7 @@ static void script(struct step *st, const struct cy_node *node, enum gha_lang la
     struct script *sc;
     unsigned char *cls;
     char *code, *cmds;
+    size_t mark;
 
     if (!node || node->kind != CY_SCALAR || !node->str)
         return;
@@ -590,33 +626,31 @@ static void script(struct step *st, const struct cy_node *node, enum gha_lang la
     sc->st = st;
     sc->node = node;
     sc->lang = lang;
-    injection(sc, sink);
     cls = gha_sh_classify(node->str, node->len, lang);
+    injection(sc, cls, sink);
     code = blank(node->str, cls, node->len, GHA_SH_COMMENT, GHA_SH_COMMENT);
     cmds = blank(node->str, cls, node->len, GHA_SH_COMMENT, GHA_SH_HEREDOC);
     sc->code = code;
+    /* the script's own variables live until it ends */
+    mark = w->loc.n;
+    if (lang == GHA_LANG_SH || lang == GHA_LANG_PWSH)
+        shell_vars(w, cmds, node->len);
     gha_sh_writes(code, cls, node->len, lang, on_write, sc);
     if (lang == GHA_LANG_SH || lang == GHA_LANG_PWSH || lang == GHA_LANG_CMD) {
         gha_sh_pipe_to_shell(cmds, node->len, on_pipe, sc);
         gha_sh_commands(cmds, node->len, on_cmd, sc);
     }
-    if (lang == GHA_LANG_JS && st->id) {
-        /* github-script: what the script returns is outputs.result */
-        for (size_t ls = 0; ls < node->len;) {
-            const char *nl = memchr(code + ls, '\n', node->len - ls);
-            size_t le = nl ? (size_t)(nl - code) : node->len;
-            struct gha_hit h = { 0 };
-            if (memmem(code + ls, le - ls, "return", 6)) {
-                gha_taint_text(w, code, ls, le, true, &h);
-                if (h.flags &&
-                    gha_src_add(w, &st->out, gha_fmt(w, "steps.%s.outputs.result", st->id), NULL,
-                                &h)) {
-                    /* later steps see it */
-                }
-            }
-            ls = le + 1;
+    if (lang == GHA_LANG_JS && st->id && memmem(code, node->len, "return", 6)) {
+        /* github-script: what the script returns is outputs.result, and it
+         * is usually computed on other lines than the return */
+        struct gha_hit h = { 0 };
+        gha_taint_text(w, code, 0, node->len, true, &h);
+        if (h.flags &&
+            gha_src_add(w, &st->out, gha_fmt(w, "steps.%s.outputs.result", st->id), NULL, &h)) {
+            /* later steps see it */
         }
     }
+    w->loc.n = mark;
     free(cmds);
     free(code);
     free(cls);
@@ -708,8 +742,9 @@ static void step_uses(struct step *st, const struct cy_node *usesn, const struct
 static void walk_step(struct job *j, const struct cy_node *node, size_t index)
 {
     struct gha_wf *w = j->w;
-    struct step st = { j, node, gha_step_label(w, j->id, node, index), NULL, false,
-                       { NULL, 0, 0 } };
+    struct step st = {
+        j, node, gha_step_label(w, j->id, node, index), NULL, false, { NULL, 0, 0 }
+    };
     const struct cy_node *uses = cy_get(node, "uses");
     size_t mark = w->loc.n;
 

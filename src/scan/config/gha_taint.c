@@ -36,7 +36,7 @@ static void note(struct gha_hit *h, unsigned flags, const char *desc, const char
 static bool typed_input(struct gha_wf *w, const char *path)
 {
     static const char *const types[] = { "boolean", "number", "choice", "environment" };
-    const char *name = strncmp(path, "inputs.", 7) == 0               ? path + 7
+    const char *name = strncmp(path, "inputs.", 7) == 0                 ? path + 7
                        : strncmp(path, "github.event.inputs.", 20) == 0 ? path + 20
                                                                         : NULL;
     size_t n;
@@ -59,8 +59,7 @@ static bool typed_input(struct gha_wf *w, const char *path)
     return false;
 }
 
-static void dynamic(struct gha_wf *w, const struct gha_srcs *v, const char *path,
-                    struct gha_hit *h)
+static void dynamic(struct gha_wf *w, const struct gha_srcs *v, const char *path, struct gha_hit *h)
 {
     for (size_t i = v->n; i-- > 0;) {
         enum gha_pm pm = gha_path_match(path, v->v[i].pattern);
@@ -144,8 +143,7 @@ static void fallback(struct gha_wf *w, const char *s, size_t n, struct gha_hit *
     }
 }
 
-static void env_var(struct gha_wf *w, const char *name, size_t n, bool any_case,
-                    struct gha_hit *h)
+static void env_var(struct gha_wf *w, const char *name, size_t n, bool any_case, struct gha_hit *h)
 {
     const struct gha_srcs *vs[2] = { &w->loc, &w->glob };
 
@@ -188,8 +186,7 @@ static void payload_path(struct gha_wf *w, const char *s, size_t i, size_t to, s
         classify(w, path, h);
 }
 
-static void script_refs(struct gha_wf *w, const char *s, size_t from, size_t to,
-                        struct gha_hit *h)
+static void script_refs(struct gha_wf *w, const char *s, size_t from, size_t to, struct gha_hit *h)
 {
     bool event_file = memmem(s + from, to - from, "GITHUB_EVENT_PATH", 17) != NULL;
 

@@ -93,29 +93,35 @@ const size_t cfg_gitlab_nrules = sizeof(cfg_gitlab_rules) / sizeof(cfg_gitlab_ru
 
 /* Predefined variables whose text whoever pushes or opens a merge request
  * chooses. CI_COMMIT_REF_SLUG and CI_COMMIT_SHORT_SHA are left out: GitLab
- * reduces the slug to [a-z0-9-], and SHAs are hex. */
+ * reduces the slug to [a-z0-9-], and SHAs are hex. Git ref names (refname)
+ * cannot hold spaces, tabs, newlines, * ? or [, so the shell neither splits
+ * nor globs them: unquoted, they are one plain word. They still hold $ ( ) ;
+ * | ` and quotes, which is code once eval or sh -c parses them. */
 struct taint {
     const char *name;
     const char *what;
+    bool refname;
 };
 
 static const struct taint taints[] = {
-    { "CI_COMMIT_MESSAGE", "attacker-controlled commit message" },
-    { "CI_COMMIT_TITLE", "attacker-controlled commit title" },
-    { "CI_COMMIT_DESCRIPTION", "attacker-controlled commit description" },
-    { "CI_COMMIT_TAG_MESSAGE", "attacker-controlled tag message" },
-    { "CI_COMMIT_AUTHOR", "attacker-controlled commit author" },
-    { "CI_COMMIT_BRANCH", "attacker-controlled branch name" },
-    { "CI_COMMIT_REF_NAME", "attacker-controlled branch or tag name" },
-    { "CI_COMMIT_TAG", "attacker-controlled tag name" },
-    { "CI_MERGE_REQUEST_TITLE", "attacker-controlled merge request title" },
-    { "CI_MERGE_REQUEST_DESCRIPTION", "attacker-controlled merge request description" },
-    { "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "attacker-controlled merge request source branch" },
-    { "CI_MERGE_REQUEST_LABELS", "attacker-influenced merge request labels" },
+    { "CI_COMMIT_MESSAGE", "attacker-controlled commit message", false },
+    { "CI_COMMIT_TITLE", "attacker-controlled commit title", false },
+    { "CI_COMMIT_DESCRIPTION", "attacker-controlled commit description", false },
+    { "CI_COMMIT_TAG_MESSAGE", "attacker-controlled tag message", false },
+    { "CI_COMMIT_AUTHOR", "attacker-controlled commit author", false },
+    { "CI_COMMIT_BRANCH", "attacker-controlled branch name", true },
+    { "CI_COMMIT_REF_NAME", "attacker-controlled branch or tag name", true },
+    { "CI_COMMIT_TAG", "attacker-controlled tag name", true },
+    { "CI_MERGE_REQUEST_TITLE", "attacker-controlled merge request title", false },
+    { "CI_MERGE_REQUEST_DESCRIPTION", "attacker-controlled merge request description", false },
+    { "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "attacker-controlled merge request source branch",
+      true },
+    { "CI_MERGE_REQUEST_LABELS", "attacker-influenced merge request labels", false },
     { "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME",
-      "attacker-controlled pull request source branch" },
-    { "GITLAB_USER_NAME", "attacker-controlled name of the user who started the pipeline" },
-    { "GITLAB_USER_EMAIL", "attacker-controlled email of the user who started the pipeline" },
+      "attacker-controlled pull request source branch", true },
+    { "GITLAB_USER_NAME", "attacker-controlled name of the user who started the pipeline", false },
+    { "GITLAB_USER_EMAIL", "attacker-controlled email of the user who started the pipeline",
+      false },
 };
 
 /* One file of the pipeline: the scanned one, or a local include. */
@@ -155,8 +161,11 @@ struct job {
     const char *name;
     struct layers L;
     struct moat_map local; /* shell variables the script set from attacker text */
+    struct moat_map memo;  /* var_taint of names, so long chains are read once */
     unsigned var_depth;
 };
+
+static const struct taint no_taint = { "", "", false };
 
 static struct val no_val(void)
 {
@@ -166,32 +175,47 @@ static struct val no_val(void)
 
 /* ---- reporting ---- */
 
+/* The top-level section (job, variables, default...) a line of s is in:
+ * the last top-level key at or above it. */
+static const char *section_of(const struct src *s, unsigned line)
+{
+    const struct cy_node *best = NULL;
+
+    for (size_t i = 0; s->root && i < s->root->n; i++)
+        if (s->root->keys[i]->line <= line && (!best || s->root->keys[i]->line >= best->line))
+            best = s->root->keys[i];
+    return best ? best->str : "";
+}
+
 /* Report once per rule and place: a template that many jobs extend, or a
- * default: section all jobs inherit, is one finding. */
+ * default: section all jobs inherit, is one finding. The evidence (what the
+ * fingerprint is taken from) is the offending text and the section it is
+ * written in, so it survives edits elsewhere and differs between jobs. */
 static void report(struct gl *g, struct src *s, int rule, int sev, enum moat_conf conf,
-                   unsigned line, unsigned col, const char *evidence, const char *fmt, ...)
+                   unsigned line, unsigned col, const char *what, const char *fmt, ...)
     MOAT_PRINTF(9, 10);
 
 static void report(struct gl *g, struct src *s, int rule, int sev, enum moat_conf conf,
-                   unsigned line, unsigned col, const char *evidence, const char *fmt, ...)
+                   unsigned line, unsigned col, const char *what, const char *fmt, ...)
 {
+    char *evidence = moat_asprintf("%s: %s", section_of(s, line), what);
     char *key = moat_asprintf("%d|%s|%u|%u|%s", rule, s->blob.path, line, col, evidence);
     char msg[768];
     va_list ap;
 
-    if (moat_map_get(&g->reported, key, strlen(key))) {
-        free(key);
-        return;
-    }
+    if (moat_map_get(&g->reported, key, strlen(key)))
+        goto out;
     if (moat_map_put(&g->reported, key, strlen(key), (void *)1)) {
         /* new key: nothing was there */
     }
-    free(key);
     va_start(ap, fmt);
     if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
         msg[0] = '\0';
     va_end(ap);
     cfg_report(&s->ctx, &cfg_gitlab_rules[rule], sev, conf, line, col, evidence, "%s", msg);
+out:
+    free(key);
+    free(evidence);
 }
 
 /* ---- the pipeline model ---- */
@@ -477,6 +501,8 @@ static const struct taint *var_taint(struct job *j, const char *name, size_t len
         return NULL;
     if ((t = moat_map_get(&j->local, name, len)) != NULL)
         return t;
+    if (j->var_depth == 0 && (t = moat_map_get(&j->memo, name, len)) != NULL)
+        return t == &no_taint ? NULL : t;
     memcpy(key, name, len);
     key[len] = '\0';
     j->var_depth++;
@@ -516,6 +542,10 @@ static const struct taint *var_taint(struct job *j, const char *name, size_t len
     t = predefined(name, len);
 out:
     j->var_depth--;
+    if (j->var_depth == 0 &&
+        moat_map_put(&j->memo, name, len, (void *)(uintptr_t)(t ? t : &no_taint))) {
+        /* computed once: nothing was there */
+    }
     return t;
 }
 
@@ -580,14 +610,15 @@ static int cmp_hit(const void *a, const void *b)
     return hit_rank(y->ev) - hit_rank(x->ev);
 }
 
-/* The line of the script holding off, trimmed: a finding's evidence. */
+/* The line of the script holding off, trimmed: a finding's evidence. On
+ * a very long line, the text around off (so this stays linear). */
 static void script_line(const struct cy_node *n, size_t off, char *out, size_t outlen)
 {
     size_t a = off, b = off, len;
 
-    while (a > 0 && n->str[a - 1] != '\n')
+    while (a > 0 && n->str[a - 1] != '\n' && off - a < outlen / 2)
         a--;
-    while (b < n->len && n->str[b] != '\n')
+    while (b < n->len && n->str[b] != '\n' && b - a < outlen - 1)
         b++;
     while (a < b && (n->str[a] == ' ' || n->str[a] == '\t'))
         a++;
@@ -616,12 +647,11 @@ static void describe(const char *var, const struct taint *t, char *out, size_t o
  * are pasted: reported when pedantic. */
 static void audit_inputs(struct job *j, const struct cy_node *n, struct src *s, const char *where)
 {
-    for (const char *p = n->str; (p = strstr(p, "$[[")) != NULL; p += 3) {
-        const char *end = strstr(p, "]]");
+    for (const char *p = n->str, *end; (p = strstr(p, "$[[")) != NULL; p = end + 2) {
         size_t off = (size_t)(p - n->str);
         char ev[GL_MAX_EVIDENCE];
         bool ev_vars;
-        if (!end)
+        if (!(end = strstr(p, "]]")))
             break;
         ev_vars = moat_memcasemem(p, (size_t)(end - p), "expand_vars", 11);
         if (!ev_vars && !s->ctx.pedantic)
@@ -657,6 +687,7 @@ static void audit_script_line(struct job *j, const struct cy_node *n, struct src
     qsort(r.hits.v, r.hits.n, sizeof(*r.hits.v), cmp_hit);
     for (size_t i = 0; i < r.hits.n; i++) {
         const struct sh_hit *h = &r.hits.v[i];
+        const struct taint *t;
         char ev[GL_MAX_EVIDENCE], what[256];
         unsigned line = cy_line_at(n, h->off), col = cy_col_at(n, h->off);
         /* one finding per place: the strongest reading of it (sorted first) */
@@ -669,7 +700,11 @@ static void audit_script_line(struct job *j, const struct cy_node *n, struct src
                    "download run unverified by %s in the %s of job '%s'", h->sink, where, j->name);
             continue;
         }
-        describe(h->var, var_taint(j, h->var, strlen(h->var)), what, sizeof(what));
+        t = var_taint(j, h->var, strlen(h->var));
+        /* a ref name is one word unquoted: nothing to split or glob */
+        if (h->ev == GL_SH_UNQUOTED && t && t->refname)
+            continue;
+        describe(h->var, t, what, sizeof(what));
         switch (h->ev) {
         case GL_SH_CODE:
             report(j->g, s, R_INJECTION, -1, MOAT_CONF_HIGH, line, col, ev,
@@ -1282,8 +1317,12 @@ static void include_local(struct gl *g, const struct cy_node *n, unsigned depth)
 {
     char *rel;
 
-    if (!n || n->kind != CY_SCALAR || is_url(n->str) || !(rel = clean_rel(n->str)))
+    if (!n || n->kind != CY_SCALAR || is_url(n->str) || strchr(n->str, '$'))
         return;
+    if (!(rel = clean_rel(n->str))) {
+        scan_warn(g->c->w->scan, g->c->b->path, "local include outside the project not followed");
+        return;
+    }
     if (strchr(rel, '*')) {
         char **files = NULL;
         size_t nf = 0;
@@ -1336,6 +1375,7 @@ static void audit_job(struct gl *g, const char *name, bool secrets_only)
     memset(&j, 0, sizeof(j));
     j.g = g;
     j.name = name;
+    moat_map_init(&j.memo);
     job_layers(g, name, &j.L, 0, chain);
     if (moat_snprintf(owner, sizeof(owner), "job '%s'", name) != 0) {
         /* a long job name, cut */
@@ -1345,7 +1385,7 @@ static void audit_job(struct gl *g, const char *name, bool secrets_only)
         audit_vars(g, v, owner, secrets_only);
     }
     if (secrets_only)
-        return;
+        goto out;
     audit_rules_vars(g, lookup1(g, &j.L, "rules"), owner);
     moat_map_init(&j.local);
     /* before_script and script run in one shell; after_script in another */
@@ -1374,6 +1414,8 @@ static void audit_job(struct gl *g, const char *name, bool secrets_only)
         v = job_key(&j, "services", false, &from_default);
         audit_services(g, &j, v, owner);
     }
+out:
+    moat_map_release(&j.memo, NULL);
 }
 
 static void audit_globals(struct gl *g, struct src *s)

@@ -262,6 +262,15 @@ static size_t read_dollar(struct shx *x, struct cmd *c, size_t i, bool quoted, u
     }
     if (!quoted && nx == '"')
         return read_dquote(x, c, i + 2, n, true, wflags);
+    if (i + 5 < n && strncasecmp(x->s + i + 1, "env:", 4) == 0 && is_name_start(x->s[i + 5])) {
+        /* PowerShell's $env:NAME (Windows runners): never split, but code
+         * for iex and Invoke-Expression */
+        for (j = i + 5; j < n && is_name_char(x->s[j]); j++)
+            ;
+        add_exp(x, c, i, i + 5, j - i - 5, true);
+        in_add(c, '_', org(x, i));
+        return j;
+    }
     if (is_name_start(nx)) {
         for (j = i + 1; j < n && is_name_char(x->s[j]); j++)
             ;
@@ -303,6 +312,15 @@ static size_t read_dquote(struct shx *x, struct cmd *c, size_t i, size_t end, bo
         }
     }
     return i < end ? i + 1 : end;
+}
+
+/* (texts here are views: never NUL-terminated) */
+static bool all_digits(const struct shx *x, size_t a, size_t b)
+{
+    for (size_t i = a; i < b; i++)
+        if (x->s[i] < '0' || x->s[i] > '9')
+            return false;
+    return b > a;
 }
 
 static bool is_word_end(char ch)
@@ -365,7 +383,7 @@ static struct text wtext(const struct cmd *c, size_t i)
 {
     struct text t = { "", 0 };
 
-    if (i < c->nw) {
+    if (i < c->nw && c->w[i].il) {
         t.p = c->in.v + c->w[i].ib;
         t.n = c->w[i].il;
     }
@@ -410,7 +428,12 @@ static const char *const downloaders[] = { "curl",  "wget", "fetch", "http",
 /* python3.11 and the like count as python */
 static bool is_python(struct text t)
 {
-    return t.n >= 6 && memcmp(t.p, "python", 6) == 0 && strspn(t.p + 6, "0123456789.") >= t.n - 6;
+    if (t.n < 6 || memcmp(t.p, "python", 6) != 0)
+        return false;
+    for (size_t i = 6; i < t.n; i++)
+        if (!((t.p[i] >= '0' && t.p[i] <= '9') || t.p[i] == '.'))
+            return false;
+    return true;
 }
 
 /* Interpreters and the option that takes code as its argument. */
@@ -626,7 +649,7 @@ static void ssh_sink(const struct cmd *c, size_t i, struct sink *k)
         struct text t = wtext(c, j);
         if (t.n < 2 || t.p[0] != '-')
             break;
-        if (t.n == 2 && strchr("BbcDEeFIiJLlmOopQRSWw", t.p[1]))
+        if (t.n == 2 && t.p[1] && strchr("BbcDEeFIiJLlmOopQRSWw", t.p[1]))
             j++;
     }
     for (j++; j < c->nw; j++) {
@@ -832,7 +855,8 @@ static size_t heredoc_bodies(struct shx *x, struct cmd *c, struct heredoc *hd, s
 {
     i++;
     for (size_t h = 0; h < nhd && i < x->n; h++) {
-        size_t body = i, end = x->n, next = x->n;
+        size_t body = i, end = x->n;
+        size_t next = end;
         while (i < x->n) {
             size_t ls = i, le;
             const char *nl = memchr(x->s + i, '\n', x->n - i);
@@ -922,7 +946,7 @@ static unsigned sh_script(struct shx *x)
                     c->w[c->nw++] = w;
                 i = j < x->n ? j + 1 : x->n;
             } else {
-                while (i < x->n && strchr("<>&|", x->s[i]))
+                while (i < x->n && x->s[i] && strchr("<>&|", x->s[i]))
                     i++;
                 next = W_REDIR;
             }
@@ -936,7 +960,7 @@ static unsigned sh_script(struct shx *x)
             next = 0;
             /* 2>file: the digits name a file descriptor, not an argument */
             if (c->nw > nw && i < x->n && (x->s[i] == '<' || x->s[i] == '>') &&
-                strspn(x->s + at, "0123456789") == i - at)
+                all_digits(x, at, i))
                 c->nw--;
         }
     }
@@ -969,7 +993,11 @@ static void pwsh_iex(struct shx *x)
     for (size_t ls = 0; ls < x->n;) {
         const char *nl = memchr(x->s + ls, '\n', x->n - ls);
         size_t le = nl ? (size_t)(nl - x->s) : x->n;
-        for (const char *const *t = iex; *t; t++) {
+        bool download = false;
+        /* one look for a download per line keeps long lines linear */
+        for (const char *const *d = dl; *d && !download; d++)
+            download = has_ci(x->s + ls, le - ls, *d);
+        for (const char *const *t = iex; *t && download; t++) {
             size_t tl = strlen(*t);
             for (size_t i = ls; i + tl <= le; i++) {
                 size_t j = i + tl;
@@ -978,13 +1006,10 @@ static void pwsh_iex(struct shx *x)
                     continue;
                 while (j < le && x->s[j] == ' ')
                     j++;
-                if (j == le || x->s[j] != '(')
-                    continue;
-                for (const char *const *d = dl; *d; d++)
-                    if (has_ci(x->s + j, le - j, *d)) {
-                        hit(x, GL_SH_DOWNLOAD, i, NULL, 0, *t, tl);
-                        return;
-                    }
+                if (j < le && x->s[j] == '(') {
+                    hit(x, GL_SH_DOWNLOAD, i, NULL, 0, *t, tl);
+                    return;
+                }
             }
         }
         ls = le + 1;

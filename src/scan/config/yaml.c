@@ -6,17 +6,38 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include <yaml.h>
 #include "config.h"
 #include "core/banned.h"
 
 #define TAG_STR "tag:yaml.org,2002:str"
 
+#define INDEX_MIN 16 /* mappings with more keys get a hash index */
+
 struct cy_doc {
     struct moat_arena arena;
     struct cy_node *roots[CY_MAX_DOCS];
     size_t n;
+    unsigned char hkey[crypto_shorthash_KEYBYTES]; /* random: keys cannot be chosen to collide */
 };
+
+/* Open addressing over key positions; copies made by aliases share it. */
+struct cy_index {
+    const unsigned char *hkey;
+    size_t mask;
+    uint32_t slot[]; /* position + 1; 0 is empty */
+};
+
+static size_t key_hash(const unsigned char *hkey, const char *k, size_t len)
+{
+    unsigned char out[crypto_shorthash_BYTES];
+    uint64_t h;
+
+    crypto_shorthash(out, (const unsigned char *)k, len, hkey);
+    memcpy(&h, out, sizeof(h));
+    return (size_t)h;
+}
 
 /* A position in the input that follows libyaml's marks: `index` counts
  * characters as libyaml does (CR LF counts two), so the byte offset of any
@@ -260,8 +281,8 @@ static struct cy_node *copy_tree(struct loader *ld, const struct cy_node *s, uns
     return n;
 }
 
-static int register_anchor(struct loader *ld, const yaml_char_t *name, struct cy_node *n, bool open,
-                           struct anchor **out)
+static struct anchor *register_anchor(struct loader *ld, const yaml_char_t *name, struct cy_node *n,
+                                      bool open)
 {
     struct anchor *a = moat_arena_alloc(ld->a, sizeof(*a));
     size_t len = strlen((const char *)name);
@@ -274,9 +295,7 @@ static int register_anchor(struct loader *ld, const yaml_char_t *name, struct cy
     if (moat_map_put(&ld->anchors, (const char *)name, len, a)) {
         /* the earlier one stays in the arena, unreachable */
     }
-    if (out)
-        *out = a;
-    return 0;
+    return a;
 }
 
 /* ---- scalars: where their text is and where each source line lands ---- */
@@ -546,9 +565,8 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
             }
         }
     }
-    if (ev->data.scalar.anchor &&
-        (rc = register_anchor(ld, ev->data.scalar.anchor, n, false, NULL)) != 0)
-        return rc;
+    if (ev->data.scalar.anchor)
+        register_anchor(ld, ev->data.scalar.anchor, n, false);
     add_child(ld, n, 1, 0);
     return 0;
 }
@@ -578,7 +596,7 @@ static int on_start(struct loader *ld, const yaml_event_t *ev, enum cy_kind kind
     if (tag)
         f->node->tag = moat_arena_strndup(ld->a, (const char *)tag, strlen((const char *)tag));
     if (anchor)
-        return register_anchor(ld, anchor, f->node, true, &f->anchor);
+        f->anchor = register_anchor(ld, anchor, f->node, true);
     return 0;
 }
 
@@ -667,6 +685,26 @@ static bool mergeable(const struct cy_node *v)
     return true;
 }
 
+static void build_index(struct loader *ld, struct cy_node *m)
+{
+    size_t cap = 64;
+    struct cy_index *x;
+
+    while (cap < m->n * 2)
+        cap *= 2;
+    x = moat_arena_alloc(ld->a, sizeof(*x) + cap * sizeof(x->slot[0]));
+    memset(x->slot, 0, cap * sizeof(x->slot[0]));
+    x->hkey = ld->doc->hkey;
+    x->mask = cap - 1;
+    for (size_t i = 0; i < m->n; i++) {
+        size_t h = key_hash(x->hkey, m->keys[i]->str, m->keys[i]->len) & x->mask;
+        while (x->slot[h])
+            h = (h + 1) & x->mask;
+        x->slot[h] = (uint32_t)(i + 1);
+    }
+    m->idx = x;
+}
+
 /* Build a mapping in source order as Psych does: `<<: map` overwrites what
  * the mapping has so far, keys after it overwrite the merged ones, and in
  * `<<: [a, b]` the earlier mapping wins. The same key twice outside merges
@@ -738,6 +776,8 @@ static int finish_map(struct loader *ld, struct frame *f)
         memcpy(f->node->keys, mb.keys.v, mb.keys.n * sizeof(*f->node->keys));
         memcpy(f->node->items, mb.vals.v, mb.keys.n * sizeof(*f->node->items));
     }
+    if (mb.keys.n > INDEX_MIN)
+        build_index(ld, f->node);
 out:
     if (mb.idx.hashed)
         moat_map_release(&mb.idx.map, NULL);
@@ -845,9 +885,8 @@ int cy_load(const unsigned char *data, size_t len, struct cy_doc **out, struct m
     *out = NULL;
     if (len > CY_MAX_BYTES)
         return moat_err_set(err, MOAT_ETOOBIG,
-                            "1:1: %zu bytes, over the %u-byte limit of a YAML "
-                            "file",
-                            len, CY_MAX_BYTES);
+                            "1:1: %zu bytes, over the %u-byte limit of a YAML file", len,
+                            CY_MAX_BYTES);
     memset(&ld, 0, sizeof(ld));
     ld.doc = moat_calloc(1, sizeof(*ld.doc));
     moat_arena_init(&ld.doc->arena, 0);
@@ -861,33 +900,33 @@ int cy_load(const unsigned char *data, size_t len, struct cy_doc **out, struct m
                  ((data[0] == 0xff && data[1] == 0xfe) || (data[0] == 0xfe && data[1] == 0xff)));
     if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
         ld.cur.off = ld.cur.bol = 3;
-    moat_map_init(&ld.anchors);
+    moat_map_init(&ld.anchors); /* initializes libsodium too */
+    randombytes_buf(ld.doc->hkey, sizeof(ld.doc->hkey));
     if (!yaml_parser_initialize(&yp))
         MOAT_BUG("libyaml out of memory");
     yaml_parser_set_input_string(&yp, data, len);
     while (!done) {
         if (!yaml_parser_parse(&yp, &ev)) {
             rc = syntax_error(&ld, &yp);
-            break;
+            goto out;
         }
         done = ev.type == YAML_STREAM_END_EVENT;
         rc = on_event(&ld, &ev);
         yaml_event_delete(&ev);
         if (rc != 0)
-            break;
+            goto out;
     }
+    *out = ld.doc; /* success: the caller owns the tree */
+    ld.doc = NULL;
+out:
     yaml_parser_delete(&yp);
     for (size_t i = 0; i < ld.depth; i++)
         free(ld.stack[i].items.v);
     moat_map_release(&ld.anchors, NULL);
     free(ld.scratch.v);
     free(ld.lpos.v);
-    if (rc != 0) {
-        cy_free(ld.doc);
-        return rc;
-    }
-    *out = ld.doc;
-    return 0;
+    cy_free(ld.doc);
+    return rc;
 }
 
 void cy_free(struct cy_doc *d)
@@ -915,6 +954,15 @@ const struct cy_node *cy_get(const struct cy_node *m, const char *key)
     if (!m || m->kind != CY_MAP || !key)
         return NULL;
     len = strlen(key);
+    if (m->idx) {
+        const struct cy_index *x = m->idx;
+        for (size_t h = key_hash(x->hkey, key, len) & x->mask; x->slot[h]; h = (h + 1) & x->mask) {
+            const struct cy_node *k = m->keys[x->slot[h] - 1];
+            if (k->len == len && memcmp(k->str, key, len) == 0)
+                return m->items[x->slot[h] - 1];
+        }
+        return NULL;
+    }
     for (size_t i = 0; i < m->n; i++)
         if (m->keys[i]->len == len && memcmp(m->keys[i]->str, key, len) == 0)
             return m->items[i];

@@ -120,7 +120,7 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
 
     lockjs_pkgs_init(&pkgs, l, src->path);
     moat_map_init(&names);
-    if ((rc = lockjs_json_load(src, &j, err)) != 0)
+    if ((rc = lockjs_json_load(src, "name", &j, err)) != 0)
         goto out;
     if (!json_is_object(j.root)) {
         rc = lockjs_fail(err, MOAT_EPARSE, src->path, 1, "top level is not an object");

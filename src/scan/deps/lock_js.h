@@ -115,6 +115,7 @@ void lockjs_finish(struct deps_lock *l);
 
 struct lockjs_json {
     json_t *root;
+    const char *string_key; /* strings under this key get lines too */
     /* open addressing, json_t * -> 1-based line of its key (object members),
      * or of the value itself (array elements, the root) */
     const json_t **keys;
@@ -124,12 +125,14 @@ struct lockjs_json {
 
 /* Parse src (an object or array at the top) with jansson, rejecting
  * duplicate keys and nesting deeper than DEPS_MAX_DEPTH, and record the line
- * of every object, array and string in it. Returns 0, MOAT_EPARSE or
- * MOAT_ETOOBIG; j must be released either way. */
-MOAT_NODISCARD int lockjs_json_load(const struct deps_source *src, struct lockjs_json *j,
-                                    struct moat_err *err);
+ * of every object and array in it, and of every string that is the value of
+ * a string_key member (NULL: none). Returns 0, MOAT_EPARSE or MOAT_ETOOBIG;
+ * j must be released either way. */
+MOAT_NODISCARD int lockjs_json_load(const struct deps_source *src, const char *string_key,
+                                    struct lockjs_json *j, struct moat_err *err);
 void lockjs_json_release(struct lockjs_json *j);
-/* The line of v, or 0 for true/false/null and values not from the text. */
+/* The line of v, or 0 for values not recorded (scalars, but for strings
+ * under string_key). */
 unsigned lockjs_json_line(const struct lockjs_json *j, const json_t *v);
 /* obj[key] when it is a string: 1 and *s, *n set; 0 when absent or null;
  * -1 when it is another type. obj must be an object. */

@@ -153,9 +153,11 @@ static int unescape(const char *s, const char *e, struct moat_buf *out)
     return rc;
 }
 
-static void record(struct lockjs_json *j, const json_t *v, unsigned line)
+/* Objects and arrays always; strings only as the value of the key the
+ * caller asked for, as they are most of a lockfile and the map's cost. */
+static void record(struct lockjs_json *j, const json_t *v, unsigned line, bool named)
 {
-    if (v && (json_is_object(v) || json_is_array(v) || json_is_string(v)))
+    if (v && (json_is_object(v) || json_is_array(v) || (named && json_is_string(v))))
         put(j, v, line);
 }
 
@@ -175,6 +177,7 @@ static void walk_lines(struct lockjs_json *j, const char *text, size_t len)
     struct moat_buf key = MOAT_BUF_INIT(DEPS_MAX_LOCKFILE);
     size_t depth = 0;
     json_t *cur = j->root;
+    bool named = false; /* cur is the value of j->string_key */
     unsigned vline;
 
     ws(&w);
@@ -186,7 +189,7 @@ static void walk_lines(struct lockjs_json *j, const char *text, size_t len)
         if (w.pos >= w.n)
             goto out;
         c = w.s[w.pos];
-        record(j, cur, vline);
+        record(j, cur, vline, named);
         if (c == '{' || c == '[') {
             if (depth >= DEPS_MAX_DEPTH + 1)
                 goto out;
@@ -229,6 +232,7 @@ static void walk_lines(struct lockjs_json *j, const char *text, size_t len)
         if (st[depth - 1].array) {
             json_t *a = st[depth - 1].node;
             cur = a ? json_array_get(a, st[depth - 1].index) : NULL;
+            named = false;
             st[depth - 1].index++;
             vline = w.line;
         } else {
@@ -244,6 +248,8 @@ static void walk_lines(struct lockjs_json *j, const char *text, size_t len)
                 cur = json_object_getn(o, key.data, key.len);
             else if (o && !bs)
                 cur = json_object_getn(o, w.s + k0, w.pos - 1 - k0);
+            named = cur && j->string_key && json_is_string(cur) &&
+                    json_object_get(o, j->string_key) == cur;
             ws(&w);
             if (w.pos >= w.n || w.s[w.pos] != ':')
                 goto out;
@@ -285,12 +291,14 @@ static int check_depth(const struct deps_source *src, struct moat_err *err)
     return 0;
 }
 
-int lockjs_json_load(const struct deps_source *src, struct lockjs_json *j, struct moat_err *err)
+int lockjs_json_load(const struct deps_source *src, const char *string_key, struct lockjs_json *j,
+                     struct moat_err *err)
 {
     json_error_t jerr;
     int rc;
 
     memset(j, 0, sizeof(*j));
+    j->string_key = string_key;
     if ((rc = lockjs_check_size(src, err)) != 0 || (rc = check_depth(src, err)) != 0)
         return rc;
     j->root = json_loadb((const char *)src->data, src->len, JSON_REJECT_DUPLICATES, &jerr);

@@ -15,7 +15,8 @@
 #include "core/banned.h"
 
 #define POM_MAX_TEXT    4096  /* bytes of one coordinate, version or property */
-#define POM_MAX_EXPAND  10000 /* property lookups in one substitution */
+#define POM_MAX_EXPAND  10000     /* property lookups in one substitution */
+#define POM_MAX_LOOKUPS (4u << 20) /* property lookups in one POM, all substitutions */
 #define POM_MAX_NESTING 16    /* properties defined through properties */
 #define POM_LEVELS      (DEPS_MAX_INCLUDES + 1) /* the POM and its parents */
 
@@ -40,6 +41,9 @@ struct pom {
     char *pg, *pa, *pv; /* its <parent>'s */
     struct moat_map managed; /* "g:a" -> struct mdep * */
     struct moat_map seen;    /* "g:a\nversion" -> package index + 1 */
+    size_t lookups;          /* left of POM_MAX_LOOKUPS: properties made of
+                              * properties could otherwise cost each dependency
+                              * POM_MAX_EXPAND lookups */
 };
 
 /* ---- XML ---- */
@@ -230,8 +234,8 @@ static const char *lookup(const struct pom *pm, const char *name)
 
 /* Substitute ${name} in s into out; a name that is unknown, cyclic or too
  * deep stays as written and sets *unresolved. */
-static int expand(const struct pom *pm, const char *s, struct moat_buf *out, int depth,
-                  size_t *steps, bool *unresolved)
+static int expand(struct pom *pm, const char *s, struct moat_buf *out, int depth, size_t *steps,
+                  bool *unresolved)
 {
     char name[256];
     int rc;
@@ -252,7 +256,9 @@ static int expand(const struct pom *pm, const char *s, struct moat_buf *out, int
             name[en - st - 2] = '\0';
             val = lookup(pm, name);
         }
-        if (!val || depth >= POM_MAX_NESTING || ++*steps > POM_MAX_EXPAND) {
+        if (pm->lookups)
+            pm->lookups--;
+        if (!val || depth >= POM_MAX_NESTING || ++*steps > POM_MAX_EXPAND || !pm->lookups) {
             *unresolved = true;
             if ((rc = moat_buf_add(out, st, (size_t)(en - st + 1))) != 0)
                 return rc;
@@ -266,7 +272,7 @@ static int expand(const struct pom *pm, const char *s, struct moat_buf *out, int
 
 /* s with properties substituted (malloc'd), or NULL when something stayed
  * unresolved or s is NULL. */
-static char *interp(const struct pom *pm, const char *s)
+static char *interp(struct pom *pm, const char *s)
 {
     struct moat_buf out = MOAT_BUF_INIT(POM_MAX_TEXT);
     bool unresolved = false;
@@ -594,6 +600,7 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
     pm.src = src;
     pm.l = l;
     pm.err = err;
+    pm.lookups = POM_MAX_LOOKUPS;
     moat_map_init(&pm.managed);
     moat_map_init(&pm.seen);
     py_near_init(&pm.near, src, l);
@@ -631,6 +638,9 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
         if (named(pr, "profile") &&
             (rc = dependencies(&pm, child(pr, "dependencies"), DEPS_PKG_OPTIONAL)) != 0)
             goto out;
+    if (!pm.lookups)
+        rc = moat_err_set(err, MOAT_ETOOBIG, "%s: properties expand to more than %u lookups",
+                          src->path, POM_MAX_LOOKUPS);
 out:
     for (size_t i = 0; i < pm.nlv; i++)
         level_release(&pm.lv[i]);

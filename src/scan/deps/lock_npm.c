@@ -475,7 +475,7 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
 
     n.buf = (struct moat_buf)MOAT_BUF_INIT(DEPS_MAX_LOCKFILE);
     lockjs_pkgs_init(&n.pkgs, l, src->path);
-    if ((rc = lockjs_json_load(src, &n.j, err)) != 0)
+    if ((rc = lockjs_json_load(src, NULL, &n.j, err)) != 0)
         goto out;
     if (!json_is_object(n.j.root)) {
         rc = lockjs_fail(err, MOAT_EPARSE, src->path, 1, "top level is not an object");

@@ -70,6 +70,7 @@ static int include(struct req *r, const struct file *f, unsigned line, const cha
 {
     struct moat_buf rel = MOAT_BUF_INIT(8192), disp = MOAT_BUF_INIT(8192);
     struct moat_buf data = MOAT_BUF_INIT(DEPS_MAX_LOCKFILE);
+    struct moat_err e = { 0, "" };
     const char *why = NULL;
     char shown[128];
     struct file inc;
@@ -100,8 +101,10 @@ static int include(struct req *r, const struct file *f, unsigned line, const cha
                           f->errpath, line, DEPS_MAX_INCLUDES);
         goto out;
     }
-    if ((rc = py_near_read(&r->near, rel.data, &data, &why, r->err)) < 0)
+    if ((rc = py_near_read(&r->near, rel.data, &data, &why, &e)) < 0) {
+        rc = moat_err_set(r->err, rc, "%s:%u: %s", f->errpath, line, e.msg);
         goto out;
+    }
     if (rc == 1)
         goto skip;
     inc.data = data.data;
@@ -263,7 +266,8 @@ static int requirement(struct req *r, const struct file *f, unsigned line, const
         sl = (size_t)(se - sp);
         trim(&sp, &sl);
         if (sl && (rc = pinned(sp, sl, &ver, &vlen)) != 0)
-            return moat_err_set(r->err, rc, "%s:%u: invalid version specifier", f->errpath, line);
+            return moat_err_set(r->err, rc, "%s:%u: invalid requirement (name[extras] specifiers)",
+                                f->errpath, line);
         if (!sl)
             ver = NULL, vlen = 0;
     }

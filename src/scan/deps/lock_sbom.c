@@ -231,23 +231,37 @@ static int add(struct ctx *c, const char *purl, const char *fallback, unsigned f
     return 0;
 }
 
+static int too_many(struct ctx *c, size_t off)
+{
+    return moat_err_set(c->err, MOAT_ETOOBIG, "%s:%u: dependency graph too large", c->src->path,
+                        py_lines_at(&c->lines, off));
+}
+
 static int link(struct ctx *c, const char *from, const char *to, size_t off)
 {
     for (size_t f = py_index_first(&c->refs, from, strlen(from)); f != SIZE_MAX;
-         f = py_index_next(&c->refs, f))
+         f = py_index_next(&c->refs, f)) {
+        if (py_work(&c->budget) != 0)
+            return too_many(c, off);
         for (size_t t = py_index_first(&c->refs, to, strlen(to)); t != SIZE_MAX;
              t = py_index_next(&c->refs, t))
-            if (f != t && py_depend(c->l, f, t, &c->budget) != 0)
-                return moat_err_set(c->err, MOAT_ETOOBIG, "%s:%u: dependency graph too large",
-                                    c->src->path, py_lines_at(&c->lines, off));
+            if ((f != t && py_depend(c->l, f, t, &c->budget) != 0) ||
+                py_work(&c->budget) != 0)
+                return too_many(c, off);
+    }
     return 0;
 }
 
-static void mark(struct ctx *c, const char *ref, unsigned flags)
+/* Set flags on every package a ref names (one, unless refs repeat). */
+static int mark(struct ctx *c, const char *ref, unsigned flags, size_t off)
 {
     for (size_t i = py_index_first(&c->refs, ref, strlen(ref)); i != SIZE_MAX;
-         i = py_index_next(&c->refs, i))
+         i = py_index_next(&c->refs, i)) {
+        if (py_work(&c->budget) != 0)
+            return too_many(c, off);
         c->l->pkgs[i].flags |= flags;
+    }
+    return 0;
 }
 
 /* ---- CycloneDX ---- */
@@ -366,10 +380,10 @@ static int cdx_dependencies(struct ctx *c, json_t *deps, const char *root, size_
         {
             if (!json_is_string(t))
                 return bad(c, off, "a dependsOn entry is not a string");
-            if (from_root)
-                mark(c, json_string_value(t), DEPS_PKG_DIRECT);
-            else if (from_pkg)
-                mark(c, json_string_value(t), DEPS_PKG_TRANSITIVE);
+            if ((from_root || from_pkg) &&
+                (rc = mark(c, json_string_value(t),
+                           from_root ? DEPS_PKG_DIRECT : DEPS_PKG_TRANSITIVE, off)) != 0)
+                return rc;
             if (from_pkg && (rc = link(c, json_string_value(ref), json_string_value(t), off)))
                 return rc;
         }
@@ -560,16 +574,20 @@ static int spdx(struct ctx *c, json_t *root, const char *version, struct py_jite
         to = reverse ? a : b;
         for (size_t k = py_index_first(&c->refs, to, strlen(to)); k != SIZE_MAX;
              k = py_index_next(&c->refs, k)) {
+            if (py_work(&c->budget) != 0) {
+                rc = too_many(c, 0);
+                goto out;
+            }
             if (fl)
                 special[k] |= (unsigned char)fl;
             else
                 runtime[k] = 1;
         }
         if (moat_map_get(&subject, from, strlen(from)))
-            mark(c, to, DEPS_PKG_DIRECT);
+            rc = mark(c, to, DEPS_PKG_DIRECT, 0);
         else if (py_index_first(&c->refs, from, strlen(from)) != SIZE_MAX)
-            mark(c, to, DEPS_PKG_TRANSITIVE);
-        if ((rc = link(c, from, to, 0)) != 0)
+            rc = mark(c, to, DEPS_PKG_TRANSITIVE, 0);
+        if (rc != 0 || (rc = link(c, from, to, 0)) != 0)
             goto out;
     }
     /* dev or optional only when no relationship needs it at run time */

@@ -203,7 +203,8 @@ static int flags(struct ctx *c)
     bool any_root = false;
     int rc = 0;
 
-    qsort(c->edges.v, c->edges.n, sizeof(*c->edges.v), cmp_edge);
+    if (c->edges.n)
+        qsort(c->edges.v, c->edges.n, sizeof(*c->edges.v), cmp_edge);
     for (size_t e = 0; e < c->edges.n; e++)
         start[c->edges.v[e].from + 1]++;
     for (size_t i = 0; i < n; i++)

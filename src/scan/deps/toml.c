@@ -17,7 +17,13 @@ enum {
     F_DOTTED = 1u << 2,   /* created by a dotted key; no [header] may define it */
     F_FROZEN = 1u << 3,   /* inline table or static array: never extended */
     F_AOT = 1u << 4,      /* array of tables made by [[header]] */
+    F_MAPPED = 1u << 5,   /* members are in the document's map */
 };
+
+/* Tables up to this many members are searched in place: most are a
+ * package's few keys or a small inline table, and hashing each of their
+ * members would cost more than it saves. */
+#define SMALL_TABLE 8
 
 struct toml_doc {
     struct moat_arena arena;
@@ -102,26 +108,49 @@ static int member_key(struct moat_buf *b, const struct toml_value *t, const char
     return 0;
 }
 
+static struct toml_value *scan_members(const struct toml_value *t, const char *k, size_t klen)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (strncmp(t->keys[i], k, klen) == 0 && t->keys[i][klen] == '\0')
+            return t->items[i];
+    return NULL;
+}
+
 static struct toml_value *member(struct parser *ps, struct toml_value *t, const struct keypart *k)
 {
+    if (!(t->flags & F_MAPPED))
+        return scan_members(t, k->s, k->len);
     if (member_key(&ps->key, t, k->s, k->len) != 0)
         return NULL;
     return moat_map_get(&ps->doc->members, ps->key.data, ps->key.len);
 }
 
+static int map_member(struct parser *ps, struct toml_value *t, const char *k, size_t klen,
+                      struct toml_value *v)
+{
+    if (member_key(&ps->key, t, k, klen) != 0)
+        return fail(ps, MOAT_ETOOBIG, "key too long");
+    if (moat_map_put(&ps->doc->members, ps->key.data, ps->key.len, v)) {
+        /* callers check for duplicates first */
+    }
+    return 0;
+}
+
+/* Add k = v to table t; the caller has checked that k is new. */
 static int add_member(struct parser *ps, struct toml_value *t, const struct keypart *k,
                       struct toml_value *v)
 {
     const char *key;
+    int rc;
 
-    if (member_key(&ps->key, t, k->s, k->len) != 0)
-        return fail(ps, MOAT_ETOOBIG, "key too long");
-    if (moat_map_get(&ps->doc->members, ps->key.data, ps->key.len))
-        return fail(ps, MOAT_EPARSE, "duplicate key \"%.*s\"", (int)(k->len > 64 ? 64 : k->len),
-                    k->s);
-    if (moat_map_put(&ps->doc->members, ps->key.data, ps->key.len, v)) {
-        /* nothing was there a moment ago */
+    if (!(t->flags & F_MAPPED) && t->n >= SMALL_TABLE) {
+        for (size_t i = 0; i < t->n; i++)
+            if ((rc = map_member(ps, t, t->keys[i], strlen(t->keys[i]), t->items[i])) != 0)
+                return rc;
+        t->flags |= F_MAPPED;
     }
+    if ((t->flags & F_MAPPED) && (rc = map_member(ps, t, k->s, k->len, v)) != 0)
+        return rc;
     key = moat_arena_strndup(&ps->doc->arena, k->s, k->len);
     push(ps->doc, t, key, v);
     return 0;
@@ -791,6 +820,8 @@ const struct toml_value *toml_get(const struct toml_value *t, const char *key)
 
     if (!t || t->type != TOML_TABLE || t->n == 0)
         return NULL;
+    if (!(t->flags & F_MAPPED))
+        return scan_members(t, key, klen);
     /* the map key is the table's address followed by the member's name */
     if (klen > sizeof(small) - sizeof(t))
         buf = moat_malloc(klen + sizeof(t));

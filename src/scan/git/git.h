@@ -78,22 +78,36 @@ bool gitsrc_oidset_has(const struct gitsrc_oidset *set, const git_oid *id, enum 
 
 /* ---- scanning a list of blobs in parallel (blobs.c) ---- */
 
+struct gitsrc_packs;
+
 /* One blob to read and scan. */
 struct gitsrc_blob {
     git_oid id;
     const char *path;                 /* path in the introducing commit */
     const struct scan_origin *origin; /* that commit; NULL for the index or a ref's tree */
-    uint64_t order;                   /* where it sits in the packs: the reading order */
-    uint64_t bound;                   /* its size is at most this; 0 when not known */
+    uint64_t order; /* GITSRC_ORDER() in the packs, UINT64_MAX when in none: the reading order */
     bool clean;                       /* read and scanned (findings or not) */
 };
 
-/* Read and scan the n blobs in v, in that order, on the scan's threads, each
- * with its own repository handle on repo's git directory. Sets v[i].clean.
- * Missing and unreadable blobs are warnings. Returns 0 or MOAT_EGIT (or the
- * analyzers' errors) when a thread cannot be set up. */
+/* Read and scan the n blobs in v on the scan's threads, in the order they
+ * sit in the packs of repo (v is sorted so), each thread with its own pack
+ * reader and repository handle. Sets v[i].clean. Missing and unreadable
+ * blobs are warnings. Returns 0 or MOAT_EGIT (or the analyzers' errors) when
+ * a thread cannot be set up. */
 MOAT_NODISCARD int gitsrc_scan_blobs(struct moat_scan *s, git_repository *repo,
                                      struct gitsrc_blob *v, size_t n, struct moat_err *err);
+
+/* The same, driven by the caller: state for nthreads workers that read
+ * blobs from the packs ps (borrowed) or through repo, and scan them. */
+struct gitsrc_scanner;
+MOAT_NODISCARD int gitsrc_scanner_new(struct moat_scan *s, git_repository *repo,
+                                      const struct gitsrc_packs *ps, size_t nthreads,
+                                      struct gitsrc_scanner **out, struct moat_err *err);
+/* Read and scan v[0..n) on worker (< nthreads; one thread per worker at a
+ * time). v[i].order says where each is in ps (UINT64_MAX: look it up). */
+void gitsrc_scanner_run(struct gitsrc_scanner *sc, int worker, struct gitsrc_blob *v, size_t n);
+/* Log the missing blobs not named yet, and free sc (NULL is fine). */
+void gitsrc_scanner_free(struct gitsrc_scanner *sc);
 
 /* ---- tree objects (history.c) ---- */
 
@@ -123,7 +137,7 @@ MOAT_NODISCARD int gitsrc_tree_entry(const unsigned char *data, size_t len, stru
  * is then unknown) or a buf too small. */
 MOAT_NODISCARD int gitsrc_iso_date(int64_t secs, int offset, char *buf, size_t len);
 
-/* ---- pack order (pack.c) ---- */
+/* ---- pack files: their indexes, object headers and order (pack.c) ---- */
 
 /* A pack index (.idx, version 2) checked by gitsrc_idx_parse; borrows its bytes. */
 struct gitsrc_idx {
@@ -151,9 +165,126 @@ uint64_t gitsrc_idx_find(const struct gitsrc_idx *x, const git_oid *id);
  * blob, off outside the objects, a size field that runs off the end. */
 uint64_t gitsrc_pack_size_bound(const unsigned char *data, size_t len, uint64_t off);
 
-/* Sort v into the order the blobs sit in the packs of repo, and bound their
- * sizes (v[i].order, v[i].bound). Packs that cannot be read are skipped. */
-void gitsrc_sort_pack_order(git_repository *repo, struct gitsrc_blob *v, size_t n);
+/* Object types as a pack stores them (the first four are git_object_t's). */
+enum gitsrc_pack_type {
+    GITSRC_PACK_COMMIT = 1,
+    GITSRC_PACK_TREE = 2,
+    GITSRC_PACK_BLOB = 3,
+    GITSRC_PACK_TAG = 4,
+    GITSRC_PACK_OFS_DELTA = 6, /* a delta against the object base_off */
+    GITSRC_PACK_REF_DELTA = 7, /* a delta against the object base_id */
+};
+
+/* The header of one object in a pack. */
+struct gitsrc_pack_hdr {
+    enum gitsrc_pack_type type;
+    uint64_t size;                /* of the object, or of the delta's instructions */
+    uint64_t base_off;            /* OFS_DELTA: where its base starts, before off */
+    const unsigned char *base_id; /* REF_DELTA: 20 bytes in the pack */
+    uint64_t data;                /* where the zlib stream starts */
+};
+
+/* Parse the header of the object at off in the pack file data[0..len)
+ * (12-byte header, objects, 20-byte checksum). Returns 0, or MOAT_EPARSE:
+ * off outside the objects, an unknown type, a size over 64 bits, a base
+ * offset at or before the pack header or not before off, a header that runs
+ * into the checksum. */
+MOAT_NODISCARD int gitsrc_pack_header(const unsigned char *data, size_t len, uint64_t off,
+                                      struct gitsrc_pack_hdr *h);
+
+/* One pack of the repository, both files mapped read-only. */
+struct gitsrc_pack {
+    unsigned char *idxmap, *packmap; /* packmap NULL when the pack cannot be read */
+    size_t idxlen, packlen;
+    struct gitsrc_idx idx;
+    bool owned; /* mapped by gitsrc_packs_open: unmapped on release */
+};
+
+/* The packs of a repository, read-only once opened and shared by threads. */
+struct gitsrc_packs {
+    struct gitsrc_pack *v;
+    size_t n;
+};
+
+/* Map the packs of repo (objects/pack/\*.idx and their .pack), up to 4096.
+ * An index we cannot read is skipped (libgit2 still reads its objects); a
+ * pack that does not match its index (header, object count, checksum) keeps
+ * its index for the reading order but is not read by gitsrc_reader. Never
+ * fails: with no pack, every read goes to libgit2. */
+void gitsrc_packs_open(struct gitsrc_packs *ps, git_repository *repo);
+void gitsrc_packs_release(struct gitsrc_packs *ps);
+
+/* Where id sits: the first pack holding it (an index into ps->v) and the
+ * offset there. Returns false when no pack we read holds it. */
+bool gitsrc_packs_find(const struct gitsrc_packs *ps, const git_oid *id, uint32_t *pack,
+                       uint64_t *off);
+
+/* Set v[i].order to where each blob sits in ps (UINT64_MAX when in no pack),
+ * then sort v by it: blobs are read fastest in the order of the packs. */
+void gitsrc_sort_pack_order(const struct gitsrc_packs *ps, struct gitsrc_blob *v, size_t n);
+
+/* v[i].order of a blob at off in pack p, and back. */
+#define GITSRC_ORDER(p, off)    ((uint64_t)(p) << 44 | (off))
+#define GITSRC_ORDER_PACK(o)    ((uint32_t)((o) >> 44))
+#define GITSRC_ORDER_OFF(o)     ((o) & ((UINT64_C(1) << 44) - 1))
+#define GITSRC_ORDER_MAX_OFF    ((UINT64_C(1) << 44) - 1) /* past it: order is only a hint */
+
+/* ---- deltas (delta.c) ---- */
+
+/* Read the two sizes that open a delta: the base's and the result's. Sets
+ * *hlen to the bytes they took. Returns 0, or MOAT_EPARSE when one runs off
+ * the end or past 64 bits. */
+MOAT_NODISCARD int gitsrc_delta_sizes(const unsigned char *delta, size_t len, uint64_t *base_size,
+                                      uint64_t *result_size, size_t *hlen);
+
+/* Apply delta[0..dlen) to base[0..blen) into out[0..olen). The delta's two
+ * sizes must be blen and olen. Returns 0, or MOAT_EPARSE: a size that does
+ * not match, a copy from outside the base, an insert or a copy past the end
+ * of out, the reserved instruction 0, instructions cut short, or out not
+ * filled. out is then partly written. */
+MOAT_NODISCARD int gitsrc_delta_apply(const unsigned char *base, size_t blen,
+                                      const unsigned char *delta, size_t dlen, unsigned char *out,
+                                      size_t olen);
+
+/* ---- reading objects from the packs ourselves (packread.c) ---- */
+
+/* An object read by a gitsrc_reader. Counted references: the reader's cache
+ * holds one while it keeps the object, each caller one. */
+struct gitsrc_obj {
+    unsigned refs;
+    git_object_t type;
+    size_t len;
+    /* the reader's cache: its key, hash chain and LRU list */
+    uint64_t key;
+    struct gitsrc_obj *hnext, *prev, *next;
+    unsigned char data[]; /* len bytes, then a NUL */
+};
+
+void gitsrc_obj_release(struct gitsrc_obj *o);
+
+/* One thread's reader of the objects in packs: a zlib stream and a cache of
+ * the objects it built last, the bases of the next deltas. */
+struct gitsrc_reader;
+
+/* A reader of the packs ps (borrowed; they outlive it) keeping up to
+ * cache_max bytes of objects. */
+struct gitsrc_reader *gitsrc_reader_new(const struct gitsrc_packs *ps, size_t cache_max);
+void gitsrc_reader_free(struct gitsrc_reader *r);
+
+/* Read the object id, or the object at off in pack p (ps->v index), of at
+ * most max bytes. Returns 0 with *out set (release it); or, with *out NULL:
+ * MOAT_ENOENT when no pack we read holds it; MOAT_ETOOBIG when it is over
+ * max (*type and *size set; nothing was built); MOAT_EUNSUP for what we
+ * leave to libgit2 (a delta base in no pack we read, a base over max, an
+ * object over 4 GiB); MOAT_EPARSE for a corrupt pack (err says what: bad
+ * zlib data, a size that does not match, a delta outside its base, a chain
+ * of deltas that is too long or a cycle). */
+MOAT_NODISCARD int gitsrc_reader_read(struct gitsrc_reader *r, const git_oid *id, size_t max,
+                                      struct gitsrc_obj **out, git_object_t *type, size_t *size,
+                                      struct moat_err *err);
+MOAT_NODISCARD int gitsrc_reader_read_at(struct gitsrc_reader *r, uint32_t p, uint64_t off,
+                                         size_t max, struct gitsrc_obj **out, git_object_t *type,
+                                         size_t *size, struct moat_err *err);
 
 /* ---- shallow clones (shallow.c) ---- */
 

@@ -21,14 +21,18 @@
 
 #define GITSRC_MAX_BLOBS   (64u << 20) /* unique blobs in one scan (~4 GB of bookkeeping) */
 #define GITSRC_MIN_SEGMENT 512         /* commits worth a walking thread of their own */
+#define GITSRC_TREE_MAX    SCAN_DEFAULT_MAX_FILE /* bytes of a tree we read ourselves */
+#define GITSRC_TREE_CACHE  (32u << 20)           /* bytes of trees each walker keeps */
 
 struct gcommit {
     git_oid tree; /* zero when the commit could not be read */
     struct scan_origin origin;
 };
 
+/* A tree being walked, read by our pack reader or, failing that, libgit2. */
 struct frame {
-    git_odb_object *obj;
+    struct gitsrc_obj *obj;
+    git_odb_object *gobj;
     const unsigned char *p, *end; /* the entries not parsed yet */
     size_t plen;                  /* length of this tree's path in walker.path */
 };
@@ -41,6 +45,7 @@ struct walker {
     git_repository *repo; /* borrowed when own is NULL */
     git_odb *odb;
     git_repository *own;
+    struct gitsrc_reader *rd;
     struct gitsrc_oidset *seen;       /* what this walk has met */
     const struct gitsrc_oidset *base; /* met before it began: cached and hidden; or NULL */
     struct gitsrc_oidset own_seen;
@@ -60,6 +65,7 @@ struct hist {
     struct moat_scan *s;
     git_repository *repo;
     git_odb *odb;
+    struct gitsrc_packs packs;
     struct gitsrc_oidset base; /* the cache's blobs, and all that hidden commits hold */
     struct gitsrc_oidset uniq; /* every blob and tree to scan or walked past */
     struct moat_arena arena;   /* origins and their strings */
@@ -86,6 +92,13 @@ static void walker_init(struct walker *w, struct hist *h, struct gitsrc_oidset *
     w->base = base;
     moat_arena_init(&w->arena, 0);
     moat_map_init(&w->paths);
+    w->rd = gitsrc_reader_new(&h->packs, GITSRC_TREE_CACHE);
+}
+
+static void frame_release(struct frame *f)
+{
+    gitsrc_obj_release(f->obj);
+    git_odb_object_free(f->gobj);
 }
 
 static void walker_release(struct walker *w)
@@ -93,8 +106,9 @@ static void walker_release(struct walker *w)
     if (!w->h)
         return;
     for (size_t i = 0; i < w->stack.n; i++)
-        git_odb_object_free(w->stack.v[i].obj);
+        frame_release(&w->stack.v[i]);
     free(w->stack.v);
+    gitsrc_reader_free(w->rd);
     free(w->found.v);
     moat_map_release(&w->paths, NULL);
     moat_arena_release(&w->arena);
@@ -128,6 +142,7 @@ static void hist_release(struct hist *h)
     gitsrc_oidset_release(&h->base);
     gitsrc_oidset_release(&h->uniq);
     gitsrc_cache_release(&h->cache);
+    gitsrc_packs_release(&h->packs);
     git_odb_free(h->odb);
     git_repository_free(h->repo);
 }
@@ -173,34 +188,53 @@ static bool first_visit(struct walker *w, const git_oid *id, enum gitsrc_kind ki
     return !(w->base && gitsrc_oidset_has(w->base, id, kind));
 }
 
-/* Read a tree; a missing or unreadable one is warned about and yields NULL. */
-static git_odb_object *tree_read(struct walker *w, const git_oid *id, const char *where)
+/* Read a tree into f; a missing or unreadable one is warned about and
+ * yields false. */
+static bool tree_read(struct walker *w, const git_oid *id, const char *where, struct frame *f)
 {
-    git_odb_object *obj = NULL;
-    int e = git_odb_read(&obj, w->odb, id);
+    struct moat_err err = { 0 };
+    struct gitsrc_obj *obj = NULL;
+    git_odb_object *gobj = NULL;
+    git_object_t type;
+    size_t size;
+    int e;
 
+    memset(f, 0, sizeof(*f));
+    e = gitsrc_reader_read(w->rd, id, GITSRC_TREE_MAX, &obj, &type, &size, &err);
+    if (e == 0) {
+        if (obj->type != GIT_OBJECT_TREE) {
+            scan_warn(w->h->s, where, "tree entry names an object that is not a tree; skipped");
+            gitsrc_obj_release(obj);
+            return false;
+        }
+        f->obj = obj;
+        f->p = obj->data;
+        f->end = obj->data + obj->len;
+        return true;
+    }
+    if (e == MOAT_EPARSE) {
+        scan_warn(w->h->s, where, err.msg);
+        return false;
+    }
+    /* not in a pack we read, or unusual: libgit2's */
+    e = git_odb_read(&gobj, w->odb, id);
     if (e == GIT_ENOTFOUND) {
         gitsrc_warn_missing(w->h->s, &w->h->missing, where, "tree");
-        return NULL;
+        return false;
     }
     if (e != 0) {
         gitsrc_warn_git(w->h->s, where, "cannot read tree");
-        return NULL;
+        return false;
     }
-    if (git_odb_object_type(obj) != GIT_OBJECT_TREE) {
+    if (git_odb_object_type(gobj) != GIT_OBJECT_TREE) {
         scan_warn(w->h->s, where, "tree entry names an object that is not a tree; skipped");
-        git_odb_object_free(obj);
-        return NULL;
+        git_odb_object_free(gobj);
+        return false;
     }
-    return obj;
-}
-
-static void push_frame(struct walker *w, git_odb_object *obj, size_t plen)
-{
-    const unsigned char *p = git_odb_object_data(obj);
-    struct frame f = { obj, p, p + git_odb_object_size(obj), plen };
-
-    MOAT_VEC_PUSH(&w->stack, f);
+    f->gobj = gobj;
+    f->p = git_odb_object_data(gobj);
+    f->end = f->p + git_odb_object_size(gobj);
+    return true;
 }
 
 /* We parse trees ourselves: libgit2's tree objects cost an allocation per
@@ -244,15 +278,16 @@ static int walk_tree(struct walker *w, const git_oid *root, const char *where, b
                      struct moat_err *err)
 {
     struct moat_scan *s = w->h->s;
-    git_odb_object *obj;
+    struct frame top;
     int rc = 0;
 
     if (!first_visit(w, root, GITSRC_TREE))
         return 0;
     w->path[w->prefix] = '\0';
-    if (!(obj = tree_read(w, root, where)))
+    if (!tree_read(w, root, where, &top))
         return 0;
-    push_frame(w, obj, w->prefix);
+    top.plen = w->prefix;
+    MOAT_VEC_PUSH(&w->stack, top);
     while (w->stack.n) {
         struct frame *f = &w->stack.v[w->stack.n - 1];
         struct gitsrc_entry e;
@@ -265,7 +300,7 @@ static int walk_tree(struct walker *w, const git_oid *root, const char *where, b
                 w->path[f->plen] = '\0';
                 scan_warn(s, f->plen ? w->path : where, "malformed tree; rest skipped");
             }
-            git_odb_object_free(f->obj);
+            frame_release(f);
             w->stack.n--;
             continue;
         }
@@ -292,9 +327,11 @@ static int walk_tree(struct walker *w, const git_oid *root, const char *where, b
         if (!first_visit(w, e.id, e.kind == GITSRC_ENTRY_TREE ? GITSRC_TREE : GITSRC_BLOB))
             continue;
         if (e.kind == GITSRC_ENTRY_TREE) {
-            git_odb_object *sub = tree_read(w, e.id, w->path);
-            if (sub)
-                push_frame(w, sub, plen); /* invalidates f */
+            struct frame sub;
+            if (tree_read(w, e.id, w->path, &sub)) {
+                sub.plen = plen;
+                MOAT_VEC_PUSH(&w->stack, sub); /* invalidates f */
+            }
         } else if (record) {
             struct gitsrc_blob b = { .origin = w->origin };
             if (w->found.n >= GITSRC_MAX_BLOBS) {
@@ -308,7 +345,7 @@ static int walk_tree(struct walker *w, const git_oid *root, const char *where, b
         }
     }
     while (w->stack.n)
-        git_odb_object_free(w->stack.v[--w->stack.n].obj);
+        frame_release(&w->stack.v[--w->stack.n]);
     return rc;
 }
 
@@ -650,6 +687,7 @@ int scan_git_history(struct moat_scan *s, struct moat_err *err)
         rc = moat_err_set(err, MOAT_EGIT, "%s: %s", git_repository_path(h.repo), gitsrc_msg());
         goto out;
     }
+    gitsrc_packs_open(&h.packs, h.repo);
     walker_init(&h.main, &h, &h.base, NULL);
     if (s->opts->cache && (rc = gitsrc_cache_load(&h.cache, s, &h.base, err)) != 0)
         goto out;
@@ -663,7 +701,6 @@ int scan_git_history(struct moat_scan *s, struct moat_err *err)
     gitsrc_log_missing(h.missing);
     MOAT_LOG(DEBUG, "git", "%zu commits walked in %.3f s, %zu new blobs to scan",
              (size_t)s->commits, moat_now() - t0, h.blobs.n);
-    gitsrc_sort_pack_order(h.repo, h.blobs.v, h.blobs.n);
     if ((rc = gitsrc_scan_blobs(s, h.repo, h.blobs.v, h.blobs.n, err)) != 0)
         goto out;
     if (s->opts->cache)

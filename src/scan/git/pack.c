@@ -1,6 +1,7 @@
-/* The order to read blobs in: the order they sit in the pack files, found by
- * reading the packs' .idx files, and a bound of each blob's size from its
- * object header in the pack. Both parsers read bytes of the repository. */
+/* The repository's pack files as we read them: each .idx mapped and checked
+ * (to find an object's offset), each .pack mapped and checked against its
+ * index, the header of an object in a pack, and the order to read blobs in.
+ * Every parser here reads bytes of the repository. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -18,21 +19,11 @@
 #define PACK_HEAD        12                          /* "PACK", version, object count */
 
 /* Blobs are read in the order they sit in the pack files: a blob's delta base
- * then was usually read just before it and is still in libgit2's delta base
- * cache. In commit order, a long history reads ten times slower, each blob
- * rebuilding its delta chain. The order comes from the packs' .idx files
+ * then was usually read just before it and is still in the reader's cache
+ * (packread.c). In commit order, a long history reads ten times slower, each
+ * blob rebuilding its delta chain. The order comes from the packs' .idx files
  * (version 2). It is only a hint: an index we cannot read or do not
- * understand is skipped, and objects outside packs are read last.
- *
- * The pack also bounds each blob's size from the object's header alone, which
- * spares most blobs libgit2's read_header (a walk down the delta chain): whole
- * objects state their size; a delta can produce at most 64 KiB per byte of
- * instructions (one copy instruction of one byte copies 64 KiB). */
-struct pack {
-    unsigned char *idxmap, *packmap; /* packmap may be NULL */
-    size_t idxlen, packlen;
-    struct gitsrc_idx idx;
-};
+ * understand is skipped, and objects outside packs are read last. */
 
 static uint32_t be32(const unsigned char *p)
 {
@@ -120,6 +111,66 @@ uint64_t gitsrc_pack_size_bound(const unsigned char *data, size_t len, uint64_t 
     }
 }
 
+int gitsrc_pack_header(const unsigned char *data, size_t len, uint64_t off,
+                       struct gitsrc_pack_hdr *h)
+{
+    const unsigned char *p, *end;
+    unsigned shift = 4;
+    unsigned char c;
+
+    memset(h, 0, sizeof(*h));
+    if (!data || len < PACK_HEAD + GIT_OID_RAWSZ || off < PACK_HEAD || off >= len - GIT_OID_RAWSZ)
+        return MOAT_EPARSE;
+    p = data + off;
+    end = data + len - GIT_OID_RAWSZ;
+    c = *p++;
+    h->type = (enum gitsrc_pack_type)((c >> 4) & 7);
+    h->size = c & 15;
+    while (c & 0x80) {
+        if (p >= end || shift > 57)
+            return MOAT_EPARSE;
+        c = *p++;
+        h->size |= (uint64_t)(c & 0x7f) << shift;
+        shift += 7;
+    }
+    switch (h->type) {
+    case GITSRC_PACK_COMMIT:
+    case GITSRC_PACK_TREE:
+    case GITSRC_PACK_BLOB:
+    case GITSRC_PACK_TAG: break;
+    case GITSRC_PACK_OFS_DELTA: {
+        /* how far back the base starts: big-endian 7-bit groups, each
+         * continuation adding one (git's offset encoding) */
+        uint64_t rel;
+        if (p >= end)
+            return MOAT_EPARSE;
+        c = *p++;
+        rel = c & 0x7f;
+        while (c & 0x80) {
+            if (p >= end || rel >= (UINT64_MAX >> 7) - 1)
+                return MOAT_EPARSE;
+            c = *p++;
+            rel = ((rel + 1) << 7) | (c & 0x7f);
+        }
+        if (rel == 0 || rel > off - PACK_HEAD)
+            return MOAT_EPARSE;
+        h->base_off = off - rel;
+        break;
+    }
+    case GITSRC_PACK_REF_DELTA:
+        if ((size_t)(end - p) < GIT_OID_RAWSZ)
+            return MOAT_EPARSE;
+        h->base_id = p;
+        p += GIT_OID_RAWSZ;
+        break;
+    default: return MOAT_EPARSE; /* 0 and 5 are reserved */
+    }
+    if (p >= end)
+        return MOAT_EPARSE; /* no room for the data */
+    h->data = (uint64_t)(p - data);
+    return 0;
+}
+
 /* Map a whole regular file read-only; false if that cannot be done. */
 static bool map_file(const char *path, size_t min, unsigned char **map, size_t *len)
 {
@@ -143,22 +194,40 @@ static bool map_file(const char *path, size_t min, unsigned char **map, size_t *
     return true;
 }
 
-static void pack_close(struct pack *x)
+static void pack_close(struct gitsrc_pack *x)
 {
-    if (x->idxmap)
+    if (x->owned && x->idxmap)
         munmap(x->idxmap, x->idxlen);
-    if (x->packmap)
+    if (x->owned && x->packmap)
         munmap(x->packmap, x->packlen);
     memset(x, 0, sizeof(*x));
 }
 
+/* Whether the pack file matches its index: git writes the pack's checksum
+ * (its last 20 bytes) into the index, just before the index's own. A pack
+ * rewritten under us, or an index of another pack, fails this, and its
+ * objects are left to libgit2. */
+static bool pack_matches(const struct gitsrc_pack *x)
+{
+    const unsigned char *d = x->packmap;
+    uint32_t version;
+
+    if (x->packlen < PACK_HEAD + GIT_OID_RAWSZ || memcmp(d, "PACK", 4) != 0)
+        return false;
+    version = be32(d + 4);
+    return (version == 2 || version == 3) && be32(d + 8) == x->idx.n &&
+           memcmp(d + x->packlen - GIT_OID_RAWSZ, x->idxmap + x->idxlen - IDX_TAIL,
+                  GIT_OID_RAWSZ) == 0;
+}
+
 /* Open the index at path ("pack-X.idx") and its pack. */
-static bool pack_open(struct pack *x, const char *path)
+static bool pack_open(struct gitsrc_pack *x, const char *path)
 {
     char *packpath;
     bool ok;
 
     memset(x, 0, sizeof(*x));
+    x->owned = true;
     if (!map_file(path, IDX_HEAD + IDX_TAIL, &x->idxmap, &x->idxlen))
         return false;
     if (gitsrc_idx_parse(&x->idx, x->idxmap, x->idxlen) != 0) {
@@ -168,9 +237,76 @@ static bool pack_open(struct pack *x, const char *path)
     packpath = moat_asprintf("%.*spack", (int)(strlen(path) - 3), path);
     ok = map_file(packpath, PACK_HEAD + GIT_OID_RAWSZ, &x->packmap, &x->packlen);
     free(packpath);
-    if (!ok)
-        x->packmap = NULL; /* the order is still good; sizes come from libgit2 */
+    if (ok && !pack_matches(x)) {
+        munmap(x->packmap, x->packlen);
+        ok = false;
+    }
+    if (!ok) {
+        x->packmap = NULL; /* the order is still good; libgit2 reads the objects */
+        x->packlen = 0;
+    }
     return true;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void gitsrc_packs_open(struct gitsrc_packs *ps, git_repository *repo)
+{
+    MOAT_VEC(struct gitsrc_pack) packs = { 0 };
+    MOAT_VEC(char *) names = { 0 };
+    struct dirent *de;
+    char *dir;
+    DIR *d;
+
+    memset(ps, 0, sizeof(*ps));
+    dir = moat_asprintf("%sobjects/pack", git_repository_commondir(repo));
+    d = opendir(dir);
+    while (d && (de = readdir(d)) && names.n < GITSRC_MAX_PACKS)
+        if (moat_str_endswith(de->d_name, ".idx"))
+            MOAT_VEC_PUSH(&names, moat_strdup(de->d_name));
+    if (d)
+        closedir(d);
+    /* readdir's order is the file system's: sorted, the reading order is the
+     * same from one run to the next */
+    if (names.n)
+        qsort(names.v, names.n, sizeof(*names.v), name_cmp);
+    for (size_t i = 0; i < names.n; i++) {
+        struct gitsrc_pack x;
+        char *path = moat_asprintf("%s/%s", dir, names.v[i]);
+        if (pack_open(&x, path))
+            MOAT_VEC_PUSH(&packs, x);
+        free(path);
+        free(names.v[i]);
+    }
+    free(names.v);
+    free(dir);
+    ps->v = packs.v;
+    ps->n = packs.n;
+}
+
+void gitsrc_packs_release(struct gitsrc_packs *ps)
+{
+    for (size_t p = 0; p < ps->n; p++)
+        pack_close(&ps->v[p]);
+    free(ps->v);
+    memset(ps, 0, sizeof(*ps));
+}
+
+bool gitsrc_packs_find(const struct gitsrc_packs *ps, const git_oid *id, uint32_t *pack,
+                       uint64_t *off)
+{
+    for (size_t p = 0; p < ps->n; p++) {
+        uint64_t o = gitsrc_idx_find(&ps->v[p].idx, id);
+        if (o != UINT64_MAX) {
+            *pack = (uint32_t)p;
+            *off = o;
+            return true;
+        }
+    }
+    return false;
 }
 
 static int order_cmp(const void *a, const void *b)
@@ -180,45 +316,15 @@ static int order_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-void gitsrc_sort_pack_order(git_repository *repo, struct gitsrc_blob *v, size_t n)
+void gitsrc_sort_pack_order(const struct gitsrc_packs *ps, struct gitsrc_blob *v, size_t n)
 {
-    MOAT_VEC(struct pack) packs = { 0 };
-    struct dirent *de;
-    char *dir;
-    DIR *d;
-
-    if (n == 0)
-        return;
-    dir = moat_asprintf("%sobjects/pack", git_repository_commondir(repo));
-    d = opendir(dir);
-    while (d && (de = readdir(d)) && packs.n < GITSRC_MAX_PACKS) {
-        struct pack x;
-        char *path;
-        if (!moat_str_endswith(de->d_name, ".idx"))
-            continue;
-        path = moat_asprintf("%s/%s", dir, de->d_name);
-        if (pack_open(&x, path))
-            MOAT_VEC_PUSH(&packs, x);
-        free(path);
-    }
-    if (d)
-        closedir(d);
     for (size_t i = 0; i < n; i++) {
+        uint32_t p;
+        uint64_t off;
         v[i].order = UINT64_MAX; /* loose, or in no pack we could read: last */
-        v[i].bound = 0;
-        for (size_t p = 0; p < packs.n; p++) {
-            const struct pack *x = &packs.v[p];
-            uint64_t off = gitsrc_idx_find(&x->idx, &v[i].id);
-            if (off != UINT64_MAX) {
-                v[i].order = (uint64_t)p << 44 | (off & ((UINT64_C(1) << 44) - 1));
-                v[i].bound = gitsrc_pack_size_bound(x->packmap, x->packlen, off);
-                break;
-            }
-        }
+        if (gitsrc_packs_find(ps, &v[i].id, &p, &off) && off <= GITSRC_ORDER_MAX_OFF)
+            v[i].order = GITSRC_ORDER(p, off);
     }
-    qsort(v, n, sizeof(*v), order_cmp);
-    for (size_t p = 0; p < packs.n; p++)
-        pack_close(&packs.v[p]);
-    free(packs.v);
-    free(dir);
+    if (n > 1)
+        qsort(v, n, sizeof(*v), order_cmp);
 }

@@ -409,6 +409,24 @@ static void test_requirements_symlink(void **state)
     rmdir(dir);
 }
 
+/* A failed read of an include is an error that names the including line. */
+static void test_requirements_fault(void **state)
+{
+    struct deps_lock l;
+    struct moat_err err;
+
+    (void)state;
+    /* read 1 is the file itself (by the test), read 2 the first include */
+    assert_int_equal(setenv("MOAT_TEST_FAIL", "fs_read:2", 1), 0);
+    assert_int_equal(parse_file(fmt("requirements.txt"), DATA "requirements/include/requirements.txt",
+                                NULL, true, &l, &err),
+                     MOAT_EIO);
+    assert_int_equal(unsetenv("MOAT_TEST_FAIL"), 0);
+    assert_non_null(strstr(err.msg, DATA "requirements/include/requirements.txt:2: "));
+    assert_non_null(strstr(err.msg, "sub/base.txt: injected"));
+    deps_lock_release(&l);
+}
+
 static void test_requirements_malformed(void **state)
 {
     static const struct {
@@ -950,6 +968,51 @@ static void test_limits(void **state)
     moat_buf_release(&deep);
 }
 
+/* Inputs built to make work grow faster than their size are cut off. */
+static void test_work_limits(void **state)
+{
+    struct moat_buf b = MOAT_BUF_INIT(16u << 20);
+    struct deps_lock l;
+    struct moat_err err;
+
+    (void)state;
+    /* each ${a0} costs 2^13 lookups: 600 dependencies need more than allowed */
+    assert_int_equal(moat_buf_addstr(&b, "<project><properties>"), 0);
+    for (int i = 0; i < 12; i++)
+        assert_int_equal(moat_buf_addf(&b, "<a%d>${a%d}${a%d}</a%d>", i, i + 1, i + 1, i), 0);
+    assert_int_equal(moat_buf_addstr(&b, "<a12></a12></properties><dependencies>"), 0);
+    for (int i = 0; i < 600; i++)
+        assert_int_equal(moat_buf_addf(&b,
+                                       "<dependency><groupId>g</groupId><artifactId>a%d</"
+                                       "artifactId><version>1${a0}</version></dependency>\n",
+                                       i),
+                         0);
+    assert_int_equal(moat_buf_addstr(&b, "</dependencies></project>\n"), 0);
+    assert_int_equal(parse_mem(fmt("pom.xml"), "pom.xml", NULL, b.data, b.len, &l, &err),
+                     MOAT_ETOOBIG);
+    assert_non_null(strstr(err.msg, "lookups"));
+    deps_lock_release(&l);
+
+    /* 3000 components under one bom-ref, each depending on all of them */
+    moat_buf_reset(&b);
+    assert_int_equal(moat_buf_addstr(&b, "{\"bomFormat\": \"CycloneDX\", \"components\": ["), 0);
+    for (int i = 0; i < 3000; i++)
+        assert_int_equal(moat_buf_addf(&b, "%s{\"bom-ref\": \"x\", \"purl\": \"pkg:npm/p%d@1\"}",
+                                       i ? "," : "", i),
+                         0);
+    assert_int_equal(moat_buf_addstr(&b, "],\n\"dependencies\": [{\"ref\": \"x\", \"dependsOn\": ["),
+                     0);
+    for (int i = 0; i < 3000; i++)
+        assert_int_equal(moat_buf_addstr(&b, i ? ",\"x\"" : "\"x\""), 0);
+    assert_int_equal(moat_buf_addstr(&b, "]}]}"), 0);
+    assert_int_equal(parse_mem(fmt("CycloneDX/SPDX JSON"), "bom.json", NULL, b.data, b.len, &l,
+                               &err),
+                     MOAT_ETOOBIG);
+    assert_non_null(strstr(err.msg, "bom.json:2: dependency graph too large"));
+    deps_lock_release(&l);
+    moat_buf_release(&b);
+}
+
 /* Every prefix of every fixture: a package list or a "path:line:" error,
  * never a crash (the SAN build makes "never" strict). */
 static void truncations(const char *path)
@@ -1031,6 +1094,7 @@ int main(void)
         cmocka_unit_test(test_requirements_scan_root),
         cmocka_unit_test(test_requirements_cycle_depth),
         cmocka_unit_test(test_requirements_symlink),
+        cmocka_unit_test(test_requirements_fault),
         cmocka_unit_test(test_requirements_malformed),
         cmocka_unit_test(test_poetry),
         cmocka_unit_test(test_pipenv),
@@ -1043,6 +1107,7 @@ int main(void)
         cmocka_unit_test(test_spdx),
         cmocka_unit_test(test_purl_forms),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_work_limits),
         cmocka_unit_test(test_truncations),
     };
 

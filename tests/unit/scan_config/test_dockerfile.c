@@ -52,14 +52,14 @@ static unsigned line_of(const struct cd_instr *in, const char *needle)
 
 static void test_continuations(void **state)
 {
-    const char *df = "FROM alpine:3.19\n"       /* 1 */
-                     "RUN apk add \\\n"         /* 2 */
-                     "    # a comment line\n"   /* 3 */
-                     "\n"                       /* 4: empty, dropped */
-                     "      curl \\\n"          /* 5 */
-                     "  # another \\\n"         /* 6: comment, its \\ does not count */
-                     "   && echo done\n"        /* 7 */
-                     "USER app\n";              /* 8 */
+    const char *df = "FROM alpine:3.19\n"     /* 1 */
+                     "RUN apk add \\\n"       /* 2 */
+                     "    # a comment line\n" /* 3 */
+                     "\n"                     /* 4: empty, dropped */
+                     "      curl \\\n"        /* 5 */
+                     "  # another \\\n"       /* 6: comment, its \\ does not count */
+                     "   && echo done\n"      /* 7 */
+                     "USER app\n";            /* 8 */
     struct cd_file *f = parse_ok(df);
     const struct cd_instr *run;
     unsigned line, col;
@@ -186,23 +186,23 @@ static void test_forms(void **state)
 
 static void test_heredocs(void **state)
 {
-    const char *df = "FROM alpine\n"                  /* 1 */
-                     "RUN <<EOF\n"                    /* 2 */
-                     "echo one\n"                     /* 3 */
-                     "  EOF\n"                        /* 4: not the end */
-                     "echo two\n"                     /* 5 */
-                     "EOF\n"                          /* 6 */
+    const char *df = "FROM alpine\n"                          /* 1 */
+                     "RUN <<EOF\n"                            /* 2 */
+                     "echo one\n"                             /* 3 */
+                     "  EOF\n"                                /* 4: not the end */
+                     "echo two\n"                             /* 5 */
+                     "EOF\n"                                  /* 6 */
                      "RUN <<-'A' cat >a && 3<<\"B\" cat >b\n" /* 7 */
-                     "\t\tbody a $X\n"                /* 8 */
-                     "\t\tA\n"                        /* 9 */
-                     "body b\n"                       /* 10 */
-                     "B\n"                            /* 11 */
-                     "COPY <<EOT /etc/x.conf\n"       /* 12 */
-                     "key=value\r\n"                  /* 13 */
-                     "EOT\r\n"                        /* 14 */
+                     "\t\tbody a $X\n"                        /* 8 */
+                     "\t\tA\n"                                /* 9 */
+                     "body b\n"                               /* 10 */
+                     "B\n"                                    /* 11 */
+                     "COPY <<EOT /etc/x.conf\n"               /* 12 */
+                     "key=value\r\n"                          /* 13 */
+                     "EOT\r\n"                                /* 14 */
                      "RUN echo '<<NOT' \"<<NOR\" && cat << SPACE && cat <<<here\n" /* 15 */
-                     "RUN [\"sh\", \"-c\", \"cat <<EOF\"]\n" /* 16 */
-                     "USER x\n";                      /* 17 */
+                     "RUN [\"sh\", \"-c\", \"cat <<EOF\"]\n"                       /* 16 */
+                     "USER x\n";                                                   /* 17 */
     struct cd_file *f = parse_ok(df);
     const struct cd_instr *in;
     const struct cd_heredoc *h;
@@ -274,8 +274,7 @@ static void test_malformed(void **state)
                      MOAT_EPARSE);
     assert_non_null(strstr(msg, "line 2"));
     assert_non_null(strstr(msg, "unterminated heredoc"));
-    assert_int_equal(parse_err("FROM a\nRUN <<A <<B\nA\nb\n", 23, msg, sizeof(msg)),
-                     MOAT_EPARSE);
+    assert_int_equal(parse_err("FROM a\nRUN <<A <<B\nA\nb\n", 23, msg, sizeof(msg)), MOAT_EPARSE);
     assert_int_equal(parse_err("FROM a\nRUN x\0y\n", 15, msg, sizeof(msg)), MOAT_EPARSE);
     assert_non_null(strstr(msg, "line 2"));
 
@@ -385,8 +384,8 @@ static void test_word_value(void **state)
     moat_arena_init(&a, 4096);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         bool complete;
-        char *v = cd_word_value(&a, cases[i].raw, strlen(cases[i].raw), cases[i].esc, lookup,
-                                NULL, &complete);
+        char *v = cd_word_value(&a, cases[i].raw, strlen(cases[i].raw), cases[i].esc, lookup, NULL,
+                                &complete);
         if (strcmp(v, cases[i].want) != 0 || complete != cases[i].complete)
             fail_msg("%s: got '%s' (%d)", cases[i].raw, v, complete);
     }
@@ -410,10 +409,10 @@ static void rec_pipeline(void *ctx, const struct cd_sh_cmd *cmds, size_t n, int 
             fail();
         for (size_t k = 0; k < cmds[i].n; k++) {
             const struct cd_sh_word *w = &cmds[i].w[k];
-            const char *tag = (w->flags & CD_SH_HEREDOC) ? "H"
-                              : (w->flags & CD_SH_REDIR) ? "R"
+            const char *tag = (w->flags & CD_SH_HEREDOC)  ? "H"
+                              : (w->flags & CD_SH_REDIR)  ? "R"
                               : (w->flags & CD_SH_ASSIGN) ? "="
-                                                           : "";
+                                                          : "";
             if (moat_buf_addf(&r->out, " %s%s%s", tag, w->op ? w->op : "", w->s) != 0)
                 fail();
         }
@@ -450,22 +449,26 @@ static void test_shell(void **state)
         const char *script, *want;
     } cases[] = {
         { "a b | c -d && e; f &", "0: a b | c -d\n0: e\n0: f\n" },
-        { "X=1 Y='a b' cmd \"q $Z\" 'lit $Z' --x=\"y\"",
-          "0: =X=1 =Y=a b cmd q $Z lit $Z --x=y\n" },
+        { "X=1 Y='a b' cmd \"q $Z\" 'lit $Z' --x=\"y\"", "0: =X=1 =Y=a b cmd q $Z lit $Z --x=y\n" },
         { "curl -fsSL \\\n  https://x | sudo bash -", "0: curl -fsSL https://x | sudo bash -\n" },
         { "# comment | sh\necho a#b # tail", "0: echo a#b\n" },
         { "if curl x | sh; then echo ok; fi", "0: curl x | sh\n0: echo ok\n" },
         { "for i in 1 2; do echo $i; done", "0: echo $i\n" },
-        { "(cd /x && make) || { echo fail; exit 1; }", "0: cd /x\n0: make\n0: echo fail\n0: exit 1\n" },
+        { "(cd /x && make) || { echo fail; exit 1; }",
+          "0: cd /x\n0: make\n0: echo fail\n0: exit 1\n" },
         { "echo $(curl -s x | jq .a) `id -u` <(cat f)",
-          "0: echo $(curl -s x | jq .a) `id -u` <(cat f)\n1: curl -s x | jq .a\n1: id -u\n1: cat f\n" },
+          "0: echo $(curl -s x | jq .a) `id -u` <(cat f)\n1: curl -s x | jq .a\n1: id -u\n1: cat "
+          "f\n" },
         { "a > out 2>&1 < in >> log", "0: a R>out R2>&1 R<in R>>log\n" },
         { "echo $((1 + 2)) ${X:-$(y)}", "0: echo $((1 + 2)) ${X:-$(y)}\n" },
-        { "cat > f <<EOF\nbody $x\nEOF\nnext", "0: cat R>f H<<EOF\ndata@14(cat):body $x\n0: next\n" },
+        { "cat > f <<EOF\nbody $x\nEOF\nnext",
+          "0: cat R>f H<<EOF\ndata@14(cat):body $x\n0: next\n" },
         { "cat <<-'E' | sh\n\tcurl x\n\tE\n", "0: cat H<<-E | sh\ndata@16(cat):\tcurl x\n" },
         { "echo $'a\\'b' \"x\\\"y\"", "0: echo a'b x\"y\n" },
         { "unterminated 'quote", "0: unterminated quote\n" },
         { "cat <<EOF", "0: cat H<<EOF\n" },
+        { "echo a\\", "0: echo a\n" },
+        { "echo \"$(a", "0: echo $(a\n1: a\n" },
     };
 
     (void)state;

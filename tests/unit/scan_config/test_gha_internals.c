@@ -187,16 +187,17 @@ static void test_path_match(void **state)
     (void)state;
     assert_int_equal(gha_path_match("github.event.issue.title", "github.event.issue.title"),
                      GHA_PM_MATCH);
-    assert_int_equal(gha_path_match("github.event.client_payload.a.b", "github.event.client_payload"),
-                     GHA_PM_MATCH);
+    assert_int_equal(
+        gha_path_match("github.event.client_payload.a.b", "github.event.client_payload"),
+        GHA_PM_MATCH);
     assert_int_equal(gha_path_match("github.event", "github.event.issue.title"), GHA_PM_CONTAINS);
     assert_int_equal(gha_path_match("github", "github.head_ref"), GHA_PM_CONTAINS);
-    assert_int_equal(gha_path_match("github.event.pages.*.page_name",
-                                    "github.event.pages.*.page_name"),
-                     GHA_PM_MATCH);
-    assert_int_equal(gha_path_match("github.event.pages.3.page_name",
-                                    "github.event.pages.*.page_name"),
-                     GHA_PM_MATCH);
+    assert_int_equal(
+        gha_path_match("github.event.pages.*.page_name", "github.event.pages.*.page_name"),
+        GHA_PM_MATCH);
+    assert_int_equal(
+        gha_path_match("github.event.pages.3.page_name", "github.event.pages.*.page_name"),
+        GHA_PM_MATCH);
     assert_int_equal(gha_path_match("github.event.issue.*", "github.event.issue.title"),
                      GHA_PM_MATCH);
     assert_int_equal(gha_path_match("github.event.issue.number", "github.event.issue.title"),
@@ -233,11 +234,11 @@ static void test_classify(void **state)
         { "x ${{ '#' }} #y", GHA_LANG_SH, "ccccccccccccc##" },
         { "cat <<E\n# x\nE\n#c", GHA_LANG_SH, "ccccccc\nhhh\nh\n##" },
         { "cat <<-'E'\n\tx\n\tE\ny", GHA_LANG_SH, "cccccccccc\nhh\nhh\nc" },
-        { "cat <<<x # y", GHA_LANG_SH, "cccccccc###" },
-        { "x # a\n  # b\n#", GHA_LANG_PYTHON, "cccccc\n  ###\n#" },
+        { "cat <<<x # y", GHA_LANG_SH, "ccccccccc###" },
+        { "x # a\n  # b\n#", GHA_LANG_PYTHON, "ccccc\ncc###\n#" },
         { "// a\nx // b", GHA_LANG_JS, "####\ncccccc" },
         { "REM a\n:: b\nremx", GHA_LANG_CMD, "#####\n####\ncccc" },
-        { "<# a\nb #> c # d", GHA_LANG_PWSH, "#####\n#####cc###" },
+        { "<# a\nb #> c # d", GHA_LANG_PWSH, "####\n####ccc###" },
         { "echo `# x", GHA_LANG_PWSH, "ccccccccc" },
     };
     char got[128];
@@ -426,8 +427,8 @@ static void on_write(void *arg, const struct gha_write *wr)
     size_t n = strlen(ws->out);
 
     if (moat_snprintf(ws->out + n, sizeof(ws->out) - n, "%s%c:%.*s=%.*s;",
-                      wr->names_file ? "" : "~", "EPO"[wr->file], (int)wr->nlen,
-                      ws->code + wr->name, (int)wr->vlen, ws->code + wr->value) != 0)
+                      wr->names_file ? "" : "~", "EPO"[wr->file], (int)wr -> nlen,
+                      ws -> code + wr -> name, (int)wr -> vlen, ws -> code + wr -> value) != 0)
         fail_msg("cut");
 }
 
@@ -451,8 +452,9 @@ static void test_writes(void **state)
           "~O:a=1;~O:b=$X;O:=;" },
         { "cat <<EOF >> $GITHUB_OUTPUT\nk=v\nEOF", GHA_LANG_SH, "O:=;~O:k=v;~O:=EOF;" },
         { "\"V=1\" | Out-File -FilePath $env:GITHUB_ENV -Append", GHA_LANG_PWSH, "E:V=1\" ;" },
+        { "echo \"::set-output name=t::$T\"", GHA_LANG_SH, "~O:t=$T\";" },
         { "core.exportVariable('N', v)\ncore.setOutput(\"o\", w)", GHA_LANG_JS,
-          "E:N= v);O:o= w);" },
+          "E:N=, v);O:o=, w);" },
     };
 
     (void)state;
@@ -492,10 +494,10 @@ static void test_data(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_find),        cmocka_unit_test(test_values),
-        cmocka_unit_test(test_depth),       cmocka_unit_test(test_guards),
-        cmocka_unit_test(test_path_match),  cmocka_unit_test(test_classify),
-        cmocka_unit_test(test_commands),    cmocka_unit_test(test_command_kinds),
+        cmocka_unit_test(test_find),          cmocka_unit_test(test_values),
+        cmocka_unit_test(test_depth),         cmocka_unit_test(test_guards),
+        cmocka_unit_test(test_path_match),    cmocka_unit_test(test_classify),
+        cmocka_unit_test(test_commands),      cmocka_unit_test(test_command_kinds),
         cmocka_unit_test(test_pipe_to_shell), cmocka_unit_test(test_writes),
         cmocka_unit_test(test_data),
     };

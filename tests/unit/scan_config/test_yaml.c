@@ -229,6 +229,48 @@ static void test_literal_crlf(void **state)
     cy_free(d);
 }
 
+/* Marks count characters; lines and columns here are bytes after a
+ * multi-byte prefix, and NEL, LS and PS break lines as in libyaml. */
+static void test_unicode(void **state)
+{
+    struct cy_doc *d = load("\"\xc3\xa9t\xc3\xa9\": |\n" /* 1 */
+                            "  caf\xc3\xa9\n"            /* 2 */
+                            "  x $Y\n"                   /* 3 */
+                            "k\xe2\x82\xac: v\n"         /* 4 */
+                            "n: a\xc2\x85  b\n");        /* 5, 6 */
+    const struct cy_node *r = cy_root(d, 0), *s = r->items[0];
+
+    (void)state;
+    assert_string_equal(r->keys[0]->str, "\xc3\xa9t\xc3\xa9");
+    at(s, 1, 10);
+    assert_int_equal(line_of(s, "$Y"), 3);
+    assert_int_equal(col_of(s, "$Y"), 5);
+    at(r->items[1], 4, 7);
+    at(r->items[2], 5, 4);
+    assert_string_equal(r->items[2]->str, "a b");
+    assert_int_equal(line_of(r->items[2], "b"), 6);
+    cy_free(d);
+}
+
+/* UTF-16 input: libyaml decodes it; positions come from its marks, and no
+ * line maps are made (marks no longer follow our bytes). */
+static void test_utf16(void **state)
+{
+    const unsigned char text[] = { 0xff, 0xfe, 'a', 0, ':',  0, ' ', 0, '|', 0, '\n', 0, ' ',  0,
+                                   ' ',  0,    'x', 0, '\n', 0, ' ', 0, ' ', 0, 'y',  0, '\n', 0 };
+    struct cy_doc *d = NULL;
+    struct moat_err err = { 0, "" };
+    const struct cy_node *s;
+
+    (void)state;
+    assert_int_equal(cy_load(text, sizeof(text), &d, &err), 0);
+    s = cy_get(cy_root(d, 0), "a");
+    assert_string_equal(s->str, "x\ny\n");
+    assert_int_equal(s->line, 1);
+    assert_int_equal(cy_line_at(s, 2), 1);
+    cy_free(d);
+}
+
 static void test_folded_lines(void **state)
 {
     struct cy_doc *d = load("f: >\n"     /* 1 */
@@ -630,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_max_docs),       cmocka_unit_test(test_errors),
         cmocka_unit_test(test_limit_bytes),    cmocka_unit_test(test_limit_depth),
         cmocka_unit_test(test_limit_scalar),   cmocka_unit_test(test_limit_nodes),
+        cmocka_unit_test(test_unicode),        cmocka_unit_test(test_utf16),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
