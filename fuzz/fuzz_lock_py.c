@@ -32,7 +32,7 @@ static void check(const struct deps_lock *l, unsigned lines)
             abort();
         if (!p->hash_alg != !p->hash)
             abort();
-        if (p->hash_alg && !(strcmp(p->hash_alg, "sha1") == 0 ? lower_hex(p->hash, 40)
+        if (p->hash_alg && !(strcmp(p->hash_alg, "sha1") == 0     ? lower_hex(p->hash, 40)
                              : strcmp(p->hash_alg, "sha256") == 0 ? lower_hex(p->hash, 64)
                              : strcmp(p->hash_alg, "sha512") == 0 ? lower_hex(p->hash, 128)
                                                                   : false))

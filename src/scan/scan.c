@@ -254,6 +254,7 @@ static void run_analyzers(struct scan_worker *w, const struct scan_blob *b)
     /* a reused read buffer must not reuse line counts */
     w->line_blob = NULL;
     w->at_blob = NULL;
+    w->ign_blob = NULL;
     for (size_t i = 0; i < s->nan; i++)
         s->an[i]->scan(s->an_state[i], w->an_wstate[i], w, b);
 }
@@ -369,6 +370,27 @@ static bool ignore_marker(const unsigned char *p, size_t len, const char *rule)
     return false;
 }
 
+/* Whether the line at line_start or the one above holds a marker at all.
+ * Cached per line: a minified line with thousands of findings is searched
+ * once, not once per finding. */
+static bool marker_near(struct scan_worker *w, const struct scan_blob *b, size_t line_start)
+{
+    const unsigned char *p = b->data, *eol;
+    size_t from = line_start, to;
+
+    if (w->ign_blob == b->data && w->ign_line == line_start)
+        return w->ign_has;
+    eol = memchr(p + line_start, '\n', b->len - line_start);
+    to = eol ? (size_t)(eol - p) : b->len;
+    if (from > 0) /* the line above */
+        for (from--; from > 0 && p[from - 1] != '\n'; from--)
+            ;
+    w->ign_blob = b->data;
+    w->ign_line = line_start;
+    w->ign_has = memmem(p + from, to - from, "moat:ignore", 11) != NULL;
+    return w->ign_has;
+}
+
 static bool suppressed_inline(const struct scan_blob *b, size_t line_start, const char *rule)
 {
     const unsigned char *p = b->data;
@@ -399,7 +421,8 @@ static void emit(struct scan_worker *w, const struct scan_blob *b, size_t line_s
 {
     struct moat_scan *s = w->scan;
 
-    if (!s->config->no_inline_ignores && suppressed_inline(b, line_start, f->rule_id)) {
+    if (!s->config->no_inline_ignores && marker_near(w, b, line_start) &&
+        suppressed_inline(b, line_start, f->rule_id)) {
         count_suppressed(s, &s->out->suppressed_inline);
         moat_finding_free(f);
         return;

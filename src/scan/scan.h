@@ -84,6 +84,10 @@ struct scan_worker {
     const unsigned char *at_blob;
     size_t at_off;
     unsigned at_line;
+    /* whether the last line asked about (or the one above) has a moat:ignore */
+    const unsigned char *ign_blob;
+    size_t ign_line;
+    bool ign_has;
 };
 
 MOAT_NODISCARD int scan_worker_init(struct moat_scan *s, struct scan_worker *w,

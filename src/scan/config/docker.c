@@ -1404,33 +1404,34 @@ static void audit_command(struct dk *D, const struct cd_sh_cmd *c, int depth)
 static void on_pipeline(void *ctx, const struct cd_sh_cmd *cmds, size_t n, int depth)
 {
     struct dk *D = ctx;
-    bool piped = false;
+    struct view dl;
+    size_t dl_at = n;
 
     for (size_t i = 0; i < n; i++)
         audit_command(D, &cmds[i], depth);
-    /* curl ... | [anything |] sh */
-    for (size_t i = 0; i + 1 < n && !piped; i++) {
-        struct view dl;
-        view(&cmds[i], &dl);
-        if (dl.k >= cmds[i].n || !downloader(&dl))
+    /* curl ... | [anything |] sh: the first downloader stands for the later
+     * ones (one finding per pipeline), so this is one pass */
+    for (size_t j = 0; j < n; j++) {
+        struct view v;
+        const struct cd_sh_word *pw;
+        view(&cmds[j], &v);
+        if (v.k >= cmds[j].n)
             continue;
-        for (size_t j = i + 1; j < n; j++) {
-            struct view sh;
-            const struct cd_sh_word *pw;
-            view(&cmds[j], &sh);
-            if (sh.k < cmds[j].n && is_interp(sh.name) && program(&sh, &pw) == PROG_STDIN) {
-                const char *u = first_url(&dl);
-                char url[128], ev[200];
-                url_brief(u ? u : "", url, sizeof(url));
-                if (moat_snprintf(ev, sizeof(ev), "%s %s | %s", dl.name, url, sh.name) != 0) {
-                    /* cut: still names the tools */
-                }
-                report(D, R_PIPE, MOAT_CONF_HIGH, cmds[i].w[dl.k].off, ev,
-                       "%s output%s%s is piped into %s", dl.name, url[0] ? " from " : "", url,
-                       sh.name);
-                piped = true;
-                break;
+        if (dl_at == n) {
+            if (downloader(&v)) {
+                dl_at = j;
+                dl = v;
             }
+        } else if (is_interp(v.name) && program(&v, &pw) == PROG_STDIN) {
+            const char *u = first_url(&dl);
+            char url[128], ev[200];
+            url_brief(u ? u : "", url, sizeof(url));
+            if (moat_snprintf(ev, sizeof(ev), "%s %s | %s", dl.name, url, v.name) != 0) {
+                /* cut: still names the tools */
+            }
+            report(D, R_PIPE, MOAT_CONF_HIGH, cmds[dl_at].w[dl.k].off, ev,
+                   "%s output%s%s is piped into %s", dl.name, url[0] ? " from " : "", url, v.name);
+            break;
         }
     }
 }

@@ -1331,7 +1331,8 @@ static void include_local(struct gl *g, const struct cy_node *n, unsigned depth)
         /* the directory part is literal; the wildcard is in the name */
         if (!strchr(dir, '*'))
             glob_dir(g, g->c->disk_dir, dir, rel, strstr(rel, "**") != NULL, 0, &files, &nf);
-        qsort(files, nf, sizeof(*files), cmp_str);
+        if (nf)
+            qsort(files, nf, sizeof(*files), cmp_str);
         for (size_t i = 0; i < nf; i++) {
             include_file(g, files[i], depth);
             free(files[i]);

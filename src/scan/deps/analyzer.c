@@ -58,18 +58,18 @@ static int prepare(const struct moat_scan_opts *opts, void **out, struct moat_er
     struct moat_err derr = { 0, "" };
     unsigned max_age = opts->config && opts->config->db_max_age_days ? opts->config->db_max_age_days
                                                                      : DEFAULT_MAX_DB_AGE;
-    int rc = 0;
+    int rc;
 
-    *out = NULL;
+    (void)err; /* nothing here stops the scan */
     st->db_path = opts->db_path ? moat_strdup(opts->db_path) : moat_db_default_path();
     if (!st->db_path) {
         st->db_missing = moat_strdup("no database path: set MOAT_DB or HOME");
-    } else if ((rc = deps_db_open(st->db_path, &st->db, &derr)) == MOAT_ENOENT) {
-        rc = 0;
-        st->db_missing = moat_asprintf("no vulnerability database at %s", st->db_path);
-    } else if (rc != 0) {
-        rc = moat_err_set(err, rc, "%s", derr.msg);
-        goto out;
+    } else if ((rc = deps_db_open(st->db_path, &st->db, &derr)) != 0) {
+        /* The other analyzers still run; each lockfile found is then named as
+         * not checked, which fails the scan with exit status 2. */
+        st->db_missing = rc == MOAT_ENOENT
+                             ? moat_asprintf("no vulnerability database at %s", st->db_path)
+                             : moat_strdup(derr.msg);
     } else {
         long age = days_since(deps_db_newest(st->db));
         if (age > (long)max_age)
@@ -79,10 +79,7 @@ static int prepare(const struct moat_scan_opts *opts, void **out, struct moat_er
                      age, deps_db_newest(st->db), max_age);
     }
     *out = st;
-    st = NULL;
-out:
-    release(st);
-    return rc;
+    return 0;
 }
 
 static int worker_init(void *state, void **wstate, struct moat_err *err)

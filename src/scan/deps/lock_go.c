@@ -43,8 +43,8 @@ static bool is_space(char c)
 }
 
 /* Split one line into tokens (bare, "quoted" or `raw`) and its comment. */
-static int tokenize(const char *s, const char *e, struct line *ln, const char *path, unsigned no,
-                    struct moat_err *err)
+static int tokenize(const char *s, const char *e, bool comments, struct line *ln, const char *path,
+                    unsigned no, struct moat_err *err)
 {
     ln->nt = 0;
     ln->comment = NULL;
@@ -55,7 +55,7 @@ static int tokenize(const char *s, const char *e, struct line *ln, const char *p
             s++;
             continue;
         }
-        if (e - s >= 2 && s[0] == '/' && s[1] == '/') {
+        if (comments && e - s >= 2 && s[0] == '/' && s[1] == '/') {
             for (s += 2; s < e && is_space(*s); s++)
                 ;
             while (e > s && is_space(e[-1]))
@@ -79,7 +79,7 @@ static int tokenize(const char *s, const char *e, struct line *ln, const char *p
             s++;
             continue;
         }
-        while (s < e && !is_space(*s) && !(e - s >= 2 && s[0] == '/' && s[1] == '/'))
+        while (s < e && !is_space(*s) && !(comments && e - s >= 2 && s[0] == '/' && s[1] == '/'))
             s++;
         ln->t[ln->nt].s = t0;
         ln->t[ln->nt++].n = (size_t)(s - t0);
@@ -123,7 +123,8 @@ static int read_sum(const char *path, const unsigned char *data, size_t len,
         struct lockjs_entry en = { .eco = DEPS_ECO_GO, .line = ++no };
         struct tok *mod, *ver, *h;
         bool gomod;
-        if ((rc = tokenize(s, e, &ln, path, no, err)) != 0)
+        /* go.sum has no comments, and base64 hashes hold "//" */
+        if ((rc = tokenize(s, e, false, &ln, path, no, err)) != 0)
             return rc;
         if (ln.nt == 0)
             continue;
@@ -297,7 +298,7 @@ static int parse_mod(const struct deps_source *src, struct deps_lock *l, struct 
         goto out;
     while (next_line(&p, end, &s, &le)) {
         no++;
-        if ((rc = tokenize(s, le, &ln, src->path, no, err)) != 0)
+        if ((rc = tokenize(s, le, true, &ln, src->path, no, err)) != 0)
             goto out;
         if (ln.nt == 0)
             continue;

@@ -102,8 +102,8 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
         for (size_t k = 0; k < np; k++)
             for (size_t i = 0; i < plen[k]; i++)
                 if (!coord_char(part[k][i]))
-                    return moat_err_set(err, MOAT_EPARSE, "%s:%u: malformed coordinates",
-                                        src->path, line);
+                    return moat_err_set(err, MOAT_EPARSE, "%s:%u: malformed coordinates", src->path,
+                                        line);
         if (moat_buf_add(&name, part[0], plen[0]) != 0 || moat_buf_addch(&name, ':') != 0 ||
             moat_buf_add(&name, part[1], plen[1]) != 0) {
             moat_buf_release(&name);
@@ -127,8 +127,7 @@ static bool match(const char *base, const unsigned char *data, size_t len)
 {
     (void)data;
     (void)len;
-    return strcmp(base, "gradle.lockfile") == 0 ||
-           strcmp(base, "buildscript-gradle.lockfile") == 0;
+    return strcmp(base, "gradle.lockfile") == 0 || strcmp(base, "buildscript-gradle.lockfile") == 0;
 }
 
 const struct deps_format deps_format_gradle_lockfile = {

@@ -14,17 +14,17 @@
 #include "lock_py.h"
 #include "core/banned.h"
 
-#define POM_MAX_TEXT    4096  /* bytes of one coordinate, version or property */
-#define POM_MAX_EXPAND  10000     /* property lookups in one substitution */
-#define POM_MAX_LOOKUPS (4u << 20) /* property lookups in one POM, all substitutions */
-#define POM_MAX_NESTING 16    /* properties defined through properties */
+#define POM_MAX_TEXT    4096                    /* bytes of one coordinate, version or property */
+#define POM_MAX_EXPAND  10000                   /* property lookups in one substitution */
+#define POM_MAX_LOOKUPS (4u << 20)              /* property lookups in one POM, all substitutions */
+#define POM_MAX_NESTING 16                      /* properties defined through properties */
 #define POM_LEVELS      (DEPS_MAX_INCLUDES + 1) /* the POM and its parents */
 
 struct mdep { /* one <dependencyManagement> entry, as written */
     char *g, *a, *v, *scope;
 };
 
-struct level { /* what one POM of the parent chain contributes */
+struct level {             /* what one POM of the parent chain contributes */
     struct moat_map props; /* name -> char * */
     MOAT_VEC(struct mdep) managed;
     char *rel; /* path relative to the lockfile's directory */
@@ -37,8 +37,8 @@ struct pom {
     struct py_near near;
     struct level lv[POM_LEVELS]; /* [0] is the file being parsed */
     size_t nlv;
-    char *g, *a, *v;    /* the project's coordinates (inherited when absent) */
-    char *pg, *pa, *pv; /* its <parent>'s */
+    char *g, *a, *v;         /* the project's coordinates (inherited when absent) */
+    char *pg, *pa, *pv;      /* its <parent>'s */
     struct moat_map managed; /* "g:a" -> struct mdep * */
     struct moat_map seen;    /* "g:a\nversion" -> package index + 1 */
     size_t lookups;          /* left of POM_MAX_LOOKUPS: properties made of
@@ -133,8 +133,7 @@ static int load(const char *path, const char *data, size_t len, xmlDocPtr *out,
         while (n && (e->message[n - 1] == '\n' || e->message[n - 1] == ' '))
             n--;
         py_printable(e && e->message ? e->message : "malformed XML", e ? n : 13, msg, sizeof(msg));
-        rc = moat_err_set(err, MOAT_EPARSE, "%s:%d: %s", path, e && e->line > 0 ? e->line : 1,
-                          msg);
+        rc = moat_err_set(err, MOAT_EPARSE, "%s:%d: %s", path, e && e->line > 0 ? e->line : 1, msg);
     } else if (!xmlDocGetRootElement(doc)) {
         rc = moat_err_set(err, MOAT_EPARSE, "%s:1: no root element", path);
     } else if ((deep = too_deep(xmlDocGetRootElement(doc)))) {
@@ -189,8 +188,8 @@ static int text(struct moat_err *err, const char *path, xmlNodePtr n, char **out
         len--;
     if (len > POM_MAX_TEXT) {
         xmlFree(c);
-        return moat_err_set(err, MOAT_ETOOBIG, "%s:%u: <%s> longer than %d bytes", path,
-                            line_of(n), (const char *)n->name, POM_MAX_TEXT);
+        return moat_err_set(err, MOAT_ETOOBIG, "%s:%u: <%s> longer than %d bytes", path, line_of(n),
+                            (const char *)n->name, POM_MAX_TEXT);
     }
     *out = moat_strndup(s, len);
     xmlFree(c);

@@ -167,8 +167,9 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
             rc = step_error(&c, it.off);
             goto out;
         }
-        if (key[0] == '_')
-            continue; /* _meta */
+        if (key[0] == '_' ||
+            (!json_is_object(v) && strcmp(key, "default") != 0 && strcmp(key, "develop") != 0))
+            continue; /* _meta, and whatever a later pipenv adds that is not a category */
         if (!json_is_object(v)) {
             rc = moat_err_set(err, MOAT_EPARSE, "%s:%u: \"%.64s\" is not an object", src->path,
                               py_lines_at(&c.lines, off), key);

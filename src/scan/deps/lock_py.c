@@ -316,8 +316,8 @@ static bool has_symlink(const char *disk_dir, const char *rel)
     return link;
 }
 
-int py_near_read(const struct py_near *n, const char *rel, struct moat_buf *data,
-                 const char **why, struct moat_err *err)
+int py_near_read(const struct py_near *n, const char *rel, struct moat_buf *data, const char **why,
+                 struct moat_err *err)
 {
     struct moat_buf disk = MOAT_BUF_INIT(16384);
     struct moat_err e = { 0, "" };
@@ -366,6 +366,13 @@ int py_depend(struct deps_lock *l, size_t from, size_t to, size_t *budget)
     *budget -= cost;
     deps_lock_depend(l, from, to);
     return 0;
+}
+
+void py_direct_wins(struct deps_lock *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->pkgs[i].flags & DEPS_PKG_DIRECT)
+            l->pkgs[i].flags &= ~(unsigned)DEPS_PKG_TRANSITIVE;
 }
 
 /* ---- JSON ---- */

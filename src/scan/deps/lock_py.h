@@ -44,8 +44,8 @@ struct py_hash {
  * strength stays. alg is matched without case and without '-' ("SHA-256").
  * Unknown algorithms (md5, sha384) are ignored. Returns 0, or MOAT_EPARSE
  * when a known algorithm's digest is not hex of its length. */
-MOAT_NODISCARD int py_hash_offer(struct py_hash *h, const char *alg, size_t alglen,
-                                 const char *hex, size_t hexlen);
+MOAT_NODISCARD int py_hash_offer(struct py_hash *h, const char *alg, size_t alglen, const char *hex,
+                                 size_t hexlen);
 /* The "alg:hex" form (pip, poetry, pdm, uv, Pipfile.lock). */
 MOAT_NODISCARD int py_hash_offer_str(struct py_hash *h, const char *s, size_t len);
 /* Copy the chosen hash (if any) into p's fields, strings in l's arena. */
@@ -87,9 +87,9 @@ void py_near_init(struct py_near *n, const struct deps_source *src, struct deps_
  * folded path relative to the lockfile's directory, disp the display path.
  * Returns 0, 1 when the file is not to be read (*why says why), or
  * MOAT_ETOOBIG for an absurdly long path. */
-MOAT_NODISCARD int py_near_resolve(const struct py_near *n, const char *from_rel,
-                                   const char *name, size_t nlen, struct moat_buf *rel,
-                                   struct moat_buf *disp, const char **why);
+MOAT_NODISCARD int py_near_resolve(const struct py_near *n, const char *from_rel, const char *name,
+                                   size_t nlen, struct moat_buf *rel, struct moat_buf *disp,
+                                   const char **why);
 /* Read rel (from py_near_resolve) into data, whose max is the cap. Returns
  * 0, 1 when it is missing, a symbolic link or unreadable (*why says why), or
  * MOAT_ETOOBIG / MOAT_EIO with err set. */
@@ -109,22 +109,26 @@ MOAT_NODISCARD int py_work(size_t *budget);
  * MOAT_ETOOBIG. */
 MOAT_NODISCARD int py_depend(struct deps_lock *l, size_t from, size_t to, size_t *budget);
 
+/* One package, one role: a package the project names is DIRECT even when
+ * another package needs it too, so TRANSITIVE is cleared where DIRECT is
+ * set (the rule of every deps parser). */
+void py_direct_wins(struct deps_lock *l);
+
 /* ---- JSON ---- */
 /* Parse src as JSON after checking its size (DEPS_MAX_LOCKFILE) and nesting
  * (DEPS_MAX_DEPTH); duplicate keys are refused, so jansson's key order (which
  * is insertion order) matches the text one for one. Returns 0, MOAT_EPARSE or
  * MOAT_ETOOBIG, with "path:line: ..." in err. */
-MOAT_NODISCARD int py_json_load(const struct deps_source *src, json_t **out,
-                                struct moat_err *err);
+MOAT_NODISCARD int py_json_load(const struct deps_source *src, json_t **out, struct moat_err *err);
 
 /* Walks the members of one object or array in the text, in step with
  * jansson's iteration of the same container, to learn byte offsets. */
 struct py_jiter {
     const char *d;
     size_t len;
-    size_t off;     /* next byte to read */
-    size_t val;     /* offset of the current member's value */
-    bool pending;   /* the current value has not been skipped yet */
+    size_t off;   /* next byte to read */
+    size_t val;   /* offset of the current member's value */
+    bool pending; /* the current value has not been skipped yet */
     bool object;
     bool done;
 };

@@ -12,6 +12,8 @@
 #include "lock_py.h"
 #include "core/banned.h"
 
+#define REQ_MAX_SPEC 1024 /* bytes of an unpinned requirement kept as its spec */
+
 enum role {
     ROLE_REQ,        /* packages the project asks for */
     ROLE_CONSTRAINT, /* pins for whatever gets pulled in (-c) */
@@ -97,8 +99,8 @@ static int include(struct req *r, const struct file *f, unsigned line, const cha
         goto out;
     }
     if (r->depth >= DEPS_MAX_INCLUDES + 1) {
-        rc = moat_err_set(r->err, MOAT_ETOOBIG, "%s:%u: includes nested deeper than %d",
-                          f->errpath, line, DEPS_MAX_INCLUDES);
+        rc = moat_err_set(r->err, MOAT_ETOOBIG, "%s:%u: includes nested deeper than %d", f->errpath,
+                          line, DEPS_MAX_INCLUDES);
         goto out;
     }
     if ((rc = py_near_read(&r->near, rel.data, &data, &why, &e)) < 0) {
@@ -232,8 +234,14 @@ static int requirement(struct req *r, const struct file *f, unsigned line, const
     size_t nlen, vlen, idx;
     int rc;
 
+    an->pkg = SIZE_MAX; /* notes under a line with no package describe nothing */
     if (is_location(text, tn))
         return 0;
+    if (tn >= 2 && text[0] == '$' && text[1] == '{') {
+        /* pip expands environment variables; the scan has none to expand */
+        MOAT_LOG(WARN, "deps", "%s:%u: requirement named by a variable not read", f->errpath, line);
+        return 0;
+    }
     name = s;
     while (s < end && is_name_char(*s))
         s++;
@@ -309,6 +317,9 @@ static int requirement(struct req *r, const struct file *f, unsigned line, const
         size_t sl = semi ? (size_t)(semi - text) : tn;
         const char *sp = text;
         trim(&sp, &sl);
+        if (sl > REQ_MAX_SPEC)
+            return moat_err_set(r->err, MOAT_ETOOBIG, "%s:%u: requirement longer than %d bytes",
+                                f->errpath, line, REQ_MAX_SPEC);
         p.flags |= DEPS_PKG_UNPINNED;
         p.spec = deps_lock_strdup(r->l, sp, sl);
     }
@@ -587,6 +598,7 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
     l->format = "requirements.txt";
     if ((rc = read_file(&r, &top)) == 0)
         rc = link_vias(&r);
+    py_direct_wins(l);
     free(r.vias.v);
     moat_map_release(&r.seen, NULL);
     return rc;

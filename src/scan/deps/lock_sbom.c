@@ -102,8 +102,7 @@ static int purl_parse(const char *s, size_t n, struct purl *pu)
         char c = p[i];
         if (c >= 'A' && c <= 'Z')
             c = (char)(c - 'A' + 'a');
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '+' ||
-              c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '+' || c == '-'))
             goto out;
         type[i] = c;
     }
@@ -159,9 +158,7 @@ static int purl_parse(const char *s, size_t n, struct purl *pu)
         }
         e = moat_buf_addstr(&pu->name, nm.data);
         break;
-    default:
-        e = moat_buf_addf(&pu->name, "%s%s%s", ns.data, ns.len ? "/" : "", nm.data);
-        break;
+    default: e = moat_buf_addf(&pu->name, "%s%s%s", ns.data, ns.len ? "/" : "", nm.data); break;
     }
     if (e != 0 || pu->version.len > DEPS_MAX_VERSION)
         rc = MOAT_ETOOBIG;
@@ -185,8 +182,8 @@ struct ctx {
 
 static int bad(struct ctx *c, size_t off, const char *what)
 {
-    return moat_err_set(c->err, MOAT_EPARSE, "%s:%u: %s", c->src->path,
-                        py_lines_at(&c->lines, off), what);
+    return moat_err_set(c->err, MOAT_EPARSE, "%s:%u: %s", c->src->path, py_lines_at(&c->lines, off),
+                        what);
 }
 
 static int step_error(struct ctx *c, size_t off)
@@ -207,10 +204,9 @@ static int add(struct ctx *c, const char *purl, const char *fallback, unsigned f
     if (rc == 1)
         return 0;
     if (rc != 0)
-        return rc == MOAT_ETOOBIG
-                   ? moat_err_set(c->err, rc, "%s:%u: purl too long", c->src->path,
-                                  py_lines_at(&c->lines, off))
-                   : bad(c, off, "malformed purl");
+        return rc == MOAT_ETOOBIG ? moat_err_set(c->err, rc, "%s:%u: purl too long", c->src->path,
+                                                 py_lines_at(&c->lines, off))
+                                  : bad(c, off, "malformed purl");
     ver = c->pu.version.len ? c->pu.version.data : fallback;
     p.eco = c->pu.eco;
     p.name = deps_lock_strdup(c->l, c->pu.name.data, c->pu.name.len);
@@ -245,8 +241,7 @@ static int link(struct ctx *c, const char *from, const char *to, size_t off)
             return too_many(c, off);
         for (size_t t = py_index_first(&c->refs, to, strlen(to)); t != SIZE_MAX;
              t = py_index_next(&c->refs, t))
-            if ((f != t && py_depend(c->l, f, t, &c->budget) != 0) ||
-                py_work(&c->budget) != 0)
+            if ((f != t && py_depend(c->l, f, t, &c->budget) != 0) || py_work(&c->budget) != 0)
                 return too_many(c, off);
     }
     return 0;
@@ -278,8 +273,8 @@ static int cdx_hashes(struct ctx *c, json_t *hs, size_t off, struct py_hash *h)
         json_t *alg = json_object_get(x, "alg"), *ct = json_object_get(x, "content");
         if (!json_is_string(alg) || !json_is_string(ct))
             return bad(c, off, "a hash without alg and content");
-        if (py_hash_offer(h, json_string_value(alg), json_string_length(alg),
-                          json_string_value(ct), json_string_length(ct)) != 0)
+        if (py_hash_offer(h, json_string_value(alg), json_string_length(alg), json_string_value(ct),
+                          json_string_length(ct)) != 0)
             return bad(c, off, "malformed hash");
     }
     return 0;
@@ -374,8 +369,8 @@ static int cdx_dependencies(struct ctx *c, json_t *deps, const char *root, size_
             return bad(c, off, "a dependency without a ref string and a dependsOn array");
         from_root = root && strcmp(json_string_value(ref), root) == 0;
         /* a ref that is neither the product nor a listed package says nothing */
-        from_pkg = py_index_first(&c->refs, json_string_value(ref),
-                                  json_string_length(ref)) != SIZE_MAX;
+        from_pkg =
+            py_index_first(&c->refs, json_string_value(ref), json_string_length(ref)) != SIZE_MAX;
         json_array_foreach(on, k, t)
         {
             if (!json_is_string(t))
@@ -394,9 +389,8 @@ static int cdx_dependencies(struct ctx *c, json_t *deps, const char *root, size_
 static int cyclonedx(struct ctx *c, json_t *root, struct py_jiter *it)
 {
     json_t *spec = json_object_get(root, "specVersion"), *v, *deps = NULL;
-    const char *rootref = json_string_value(
-        json_object_get(json_object_get(json_object_get(root, "metadata"), "component"),
-                        "bom-ref"));
+    const char *rootref = json_string_value(json_object_get(
+        json_object_get(json_object_get(root, "metadata"), "component"), "bom-ref"));
     size_t off, deps_off = 0;
     const char *key;
     int rc;
@@ -474,10 +468,10 @@ static int spdx(struct ctx *c, json_t *root, const char *version, struct py_jite
 
     moat_map_init(&subject);
     c->l->format = deps_lock_strdup(c->l, version, strnlen(version, 31));
-    json_array_foreach(json_object_get(root, "documentDescribes"), i, x)
-        if (json_is_string(x) &&
-            !moat_map_put(&subject, json_string_value(x), json_string_length(x), (void *)1))
-            n_subjects++;
+    json_array_foreach(json_object_get(root, "documentDescribes"), i,
+                       x) if (json_is_string(x) && !moat_map_put(&subject, json_string_value(x),
+                                                                 json_string_length(x), (void *)1))
+        n_subjects++;
     json_array_foreach(rels, i, x)
     {
         const char *a = json_string_value(json_object_get(x, "spdxElementId"));
@@ -527,8 +521,7 @@ static int spdx(struct ctx *c, json_t *root, const char *version, struct py_jite
             id = json_string_value(json_object_get(pkg, "SPDXID"));
             /* the product the document describes is not its own dependency,
              * unless the document describes every package it lists */
-            if (id && n_subjects < json_array_size(v) &&
-                moat_map_get(&subject, id, strlen(id)))
+            if (id && n_subjects < json_array_size(v) && moat_map_get(&subject, id, strlen(id)))
                 continue;
             if (!(purl = spdx_purl(pkg)))
                 continue;
@@ -624,8 +617,8 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
     py_lines_init(&c.lines, d, src->len);
     bf = json_string_value(json_object_get(root, "bomFormat"));
     sv = json_string_value(json_object_get(root, "spdxVersion"));
-    if (!json_is_object(root) || (!(bf && strcmp(bf, "CycloneDX") == 0) &&
-                                  !(sv && strncmp(sv, "SPDX-2.", 7) == 0))) {
+    if (!json_is_object(root) ||
+        (!(bf && strcmp(bf, "CycloneDX") == 0) && !(sv && strncmp(sv, "SPDX-2.", 7) == 0))) {
         rc = moat_err_set(err, MOAT_EPARSE,
                           "%s:1: not a CycloneDX or SPDX 2.x JSON document (no bomFormat "
                           "\"CycloneDX\" or spdxVersion \"SPDX-2.x\")",
@@ -640,6 +633,7 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
     }
     l->format = bf ? "CycloneDX" : "SPDX";
     rc = bf ? cyclonedx(&c, root, &it) : spdx(&c, root, sv, &it);
+    py_direct_wins(l);
 out:
     json_decref(root);
     py_index_release(&c.refs);
@@ -660,7 +654,8 @@ static bool match(const char *base, const unsigned char *data, size_t len)
     while (i < window && data[i] && strchr(" \t\r\n", data[i]))
         i++;
     return i < window && data[i] == '{' &&
-           (memmem(data, window, "\"bomFormat\"", 11) || memmem(data, window, "\"spdxVersion\"", 13));
+           (memmem(data, window, "\"bomFormat\"", 11) ||
+            memmem(data, window, "\"spdxVersion\"", 13));
 }
 
 const struct deps_format deps_format_sbom = {

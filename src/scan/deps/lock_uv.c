@@ -294,6 +294,7 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
             goto out;
     }
     rc = flags(&c);
+    py_direct_wins(l);
 out:
     free(c.pkg);
     free(c.root);

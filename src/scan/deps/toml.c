@@ -160,8 +160,8 @@ static int add_member(struct parser *ps, struct toml_value *t, const struct keyp
 
 static bool is_bare(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
 }
 
 static bool is_ctrl(unsigned char c)
@@ -653,8 +653,7 @@ static int header(struct parser *ps, struct toml_value **cur)
     }
     if ((rc = parse_key(ps, parts, &n)) != 0)
         return rc;
-    if (ps->p >= ps->end || *ps->p != ']' ||
-        (aot && (ps->end - ps->p < 2 || ps->p[1] != ']')))
+    if (ps->p >= ps->end || *ps->p != ']' || (aot && (ps->end - ps->p < 2 || ps->p[1] != ']')))
         return fail(ps, MOAT_EPARSE, "expected '%s' closing a table header", aot ? "]]" : "]");
     ps->p += aot ? 2 : 1;
     for (size_t i = 0; i + 1 < n; i++) {

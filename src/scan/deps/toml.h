@@ -50,8 +50,8 @@ struct toml_value {
  * ("path:line: ..."). Returns 0 (and *out, freed with toml_free), MOAT_EPARSE,
  * MOAT_EUNSUP (floats, dates) or MOAT_ETOOBIG (over TOML_MAX_VALUES or
  * TOML_MAX_DEPTH). */
-MOAT_NODISCARD int toml_parse(const char *path, const char *data, size_t len,
-                              struct toml_doc **out, struct moat_err *err);
+MOAT_NODISCARD int toml_parse(const char *path, const char *data, size_t len, struct toml_doc **out,
+                              struct moat_err *err);
 void toml_free(struct toml_doc *doc);
 /* The root table. */
 const struct toml_value *toml_root(const struct toml_doc *doc);

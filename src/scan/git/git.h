@@ -248,23 +248,28 @@ MOAT_NODISCARD int gitsrc_delta_apply(const unsigned char *base, size_t blen,
 
 /* ---- reading objects from the packs ourselves (packread.c) ---- */
 
+struct gitsrc_reader;
+
 /* An object read by a gitsrc_reader. Counted references: the reader's cache
- * holds one while it keeps the object, each caller one. */
+ * holds one while it keeps the object, each caller one. Used and released on
+ * the reader's thread, before the reader is freed. */
 struct gitsrc_obj {
     unsigned refs;
     git_object_t type;
     size_t len;
-    /* the reader's cache: its key, hash chain and LRU list */
+    /* the reader's: its cache's key, hash chain and LRU list, its pool */
+    struct gitsrc_reader *rd;
+    unsigned cls;
     uint64_t key;
     struct gitsrc_obj *hnext, *prev, *next;
     unsigned char data[]; /* len bytes, then a NUL */
 };
 
+/* Drop a reference to o (NULL is fine). */
 void gitsrc_obj_release(struct gitsrc_obj *o);
 
 /* One thread's reader of the objects in packs: a zlib stream and a cache of
  * the objects it built last, the bases of the next deltas. */
-struct gitsrc_reader;
 
 /* A reader of the packs ps (borrowed; they outlive it) keeping up to
  * cache_max bytes of objects. */
@@ -285,6 +290,15 @@ MOAT_NODISCARD int gitsrc_reader_read(struct gitsrc_reader *r, const git_oid *id
 MOAT_NODISCARD int gitsrc_reader_read_at(struct gitsrc_reader *r, uint32_t p, uint64_t off,
                                          size_t max, struct gitsrc_obj **out, git_object_t *type,
                                          size_t *size, struct moat_err *err);
+
+/* ---- serving libgit2 from our reader (odb.c) ---- */
+
+/* Add a backend to repo's object database, ahead of libgit2's packs, that
+ * reads objects from ps (borrowed: they must outlive repo) with a reader of
+ * its own; what it cannot read is passed on to libgit2's backends. Use repo
+ * from one thread at a time, as always. Returns 0 or MOAT_EGIT. */
+MOAT_NODISCARD int gitsrc_odb_attach(git_repository *repo, const struct gitsrc_packs *ps,
+                                     struct moat_err *err);
 
 /* ---- shallow clones (shallow.c) ---- */
 

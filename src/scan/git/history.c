@@ -11,6 +11,7 @@
  * walk's. Each segment repeats the walk of its first full tree: a few hundred
  * objects against tens of thousands saved. */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,9 +143,9 @@ static void hist_release(struct hist *h)
     gitsrc_oidset_release(&h->base);
     gitsrc_oidset_release(&h->uniq);
     gitsrc_cache_release(&h->cache);
-    gitsrc_packs_release(&h->packs);
     git_odb_free(h->odb);
     git_repository_free(h->repo);
+    gitsrc_packs_release(&h->packs); /* after the repository: its odb reads them */
 }
 
 static const char *intern(struct moat_map *m, struct moat_arena *a, const char *str, size_t len)
@@ -464,6 +465,7 @@ static int list_commits(struct hist *h, git_revwalk *walk, struct moat_err *err)
 
     while ((e = git_revwalk_next(&id, walk)) == 0)
         MOAT_VEC_PUSH(&ids, id);
+    if (getenv("TT")) fprintf(stderr, "revwalk done\n");
     if (e != GIT_ITEROVER) {
         rc = moat_err_set(err, MOAT_EGIT, "walking the history: %s", gitsrc_msg());
         goto out;
@@ -670,6 +672,8 @@ static void dedupe_findings(struct hist *h)
     moat_map_release(&order, NULL);
 }
 
+static double cpu_now(void) { struct timespec ts; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts); return ts.tv_sec + ts.tv_nsec / 1e9; }
+#define TT(l) do { if (getenv("TT")) fprintf(stderr, "%-12s wall %.3f cpu %.3f\n", l, moat_now() - t0, cpu_now()); } while (0)
 int scan_git_history(struct moat_scan *s, struct moat_err *err)
 {
     git_revwalk *walk = NULL;
@@ -688,21 +692,31 @@ int scan_git_history(struct moat_scan *s, struct moat_err *err)
         goto out;
     }
     gitsrc_packs_open(&h.packs, h.repo);
+    if ((rc = gitsrc_odb_attach(h.repo, &h.packs, err)) != 0)
+        goto out;
+    TT("open");
     walker_init(&h.main, &h, &h.base, NULL);
     if (s->opts->cache && (rc = gitsrc_cache_load(&h.cache, s, &h.base, err)) != 0)
         goto out;
-    if ((rc = walk_setup(&h, walk, err)) != 0 || (rc = list_commits(&h, walk, err)) != 0)
+    if ((rc = walk_setup(&h, walk, err)) != 0)
         goto out;
+    TT("setup");
+    if ((rc = list_commits(&h, walk, err)) != 0)
+        goto out;
+    TT("list");
     MOAT_LOG(DEBUG, "git", "%zu commits listed in %.3f s", h.ncommits, moat_now() - t0);
     if ((rc = walk_commits(&h, err)) != 0)
         goto out;
+    TT("walk");
     if (!s->opts->git_range && (rc = walk_ref_objects(&h, err)) != 0)
         goto out;
+    TT("refs");
     gitsrc_log_missing(h.missing);
     MOAT_LOG(DEBUG, "git", "%zu commits walked in %.3f s, %zu new blobs to scan",
              (size_t)s->commits, moat_now() - t0, h.blobs.n);
     if ((rc = gitsrc_scan_blobs(s, h.repo, h.blobs.v, h.blobs.n, err)) != 0)
         goto out;
+    TT("scan");
     if (s->opts->cache)
         gitsrc_cache_mark(&h.cache, s->out); /* before dedupe drops findings of dirty blobs */
     dedupe_findings(&h);
@@ -711,5 +725,6 @@ int scan_git_history(struct moat_scan *s, struct moat_err *err)
 out:
     git_revwalk_free(walk);
     hist_release(&h);
+    TT("end");
     return rc;
 }

@@ -24,8 +24,9 @@
 #define GITSRC_MAX_CHAIN  10000 /* deltas on deltas; git writes at most 4095 */
 #define CACHE_SLOTS       4096  /* hash slots, and most objects kept */
 #define CACHE_OBJ_SHARE   4     /* an object over max/4 is not kept */
-#define CACHE_OVERHEAD    64    /* bytes an object costs beyond its data */
 #define CACHE_KEY_MAX_OFF ((UINT64_C(1) << 52) - 1)
+#define POOL_MIN_SHIFT    8  /* the smallest block: 256 bytes */
+#define POOL_CLASSES      13 /* blocks of 256 B to 1 MiB are reused; larger ones freed */
 
 struct link {
     uint32_t pack;
@@ -43,23 +44,63 @@ struct gitsrc_reader {
     struct gitsrc_obj *head, *tail; /* most and least recently used */
     size_t bytes, count, max;
     uint64_t mul; /* hash multiplier, random and odd: offsets are chosen by the repository */
+    /* Blocks of objects released, by power-of-two size, for the next ones:
+     * the cache drops an object for almost every one it takes, and malloc
+     * and free (and the page faults of a heap that grows and shrinks) cost
+     * as much as inflating. */
+    struct gitsrc_obj *pool[POOL_CLASSES];
+    size_t pooled, pool_max;
 };
+
+/* The memory o takes. */
+static size_t obj_bytes(const struct gitsrc_obj *o)
+{
+    return o->cls < POOL_CLASSES ? (size_t)1 << (o->cls + POOL_MIN_SHIFT)
+                                 : sizeof(*o) + o->len + 1;
+}
 
 void gitsrc_obj_release(struct gitsrc_obj *o)
 {
-    if (o && --o->refs == 0)
-        free(o);
+    struct gitsrc_reader *r;
+
+    if (!o || --o->refs > 0)
+        return;
+    r = o->rd;
+    if (o->cls < POOL_CLASSES && r->pooled + obj_bytes(o) <= r->pool_max) {
+        o->next = r->pool[o->cls];
+        r->pool[o->cls] = o;
+        r->pooled += obj_bytes(o);
+        return;
+    }
+    free(o);
 }
 
-#include <stdio.h>
-_Atomic unsigned long st_reads, st_inflates, st_inbytes, st_hits, st_chain;
-__attribute__((destructor)) static void st_dump(void){ if (getenv("ST")) fprintf(stderr,"reads %lu inflates %lu bytes %lu hits %lu chain %lu\n",st_reads,st_inflates,st_inbytes,st_hits,st_chain);}
-static struct gitsrc_obj *obj_new(git_object_t type, size_t len)
+/* A block's size class: the smallest power of two that holds it. */
+static unsigned pool_class(size_t block)
 {
-    struct gitsrc_obj *o = moat_malloc(sizeof(*o) + len + 1);
+    unsigned c = 0;
 
+    while (c < POOL_CLASSES && ((size_t)1 << (c + POOL_MIN_SHIFT)) < block)
+        c++;
+    return c;
+}
+
+static struct gitsrc_obj *obj_new(struct gitsrc_reader *r, git_object_t type, size_t len)
+{
+    size_t block = sizeof(struct gitsrc_obj) + len + 1;
+    unsigned cls = pool_class(block);
+    struct gitsrc_obj *o;
+
+    if (cls < POOL_CLASSES && (o = r->pool[cls])) {
+        r->pool[cls] = o->next;
+        r->pooled -= (size_t)1 << (cls + POOL_MIN_SHIFT);
+    } else {
+        o = moat_malloc(cls < POOL_CLASSES ? (size_t)1 << (cls + POOL_MIN_SHIFT) : block);
+    }
     memset(o, 0, sizeof(*o));
     o->refs = 1;
+    o->rd = r;
+    o->cls = cls;
     o->type = type;
     o->len = len;
     o->data[len] = '\0';
@@ -123,7 +164,7 @@ static void cache_drop(struct gitsrc_reader *r, struct gitsrc_obj *o)
     *pp = o->hnext;
     o->hnext = NULL;
     lru_unlink(r, o);
-    r->bytes -= o->len + CACHE_OVERHEAD;
+    r->bytes -= obj_bytes(o);
     r->count--;
     gitsrc_obj_release(o);
 }
@@ -136,14 +177,14 @@ static void cache_put(struct gitsrc_reader *r, struct gitsrc_obj *o, uint32_t pa
     if (off > CACHE_KEY_MAX_OFF || o->len > r->max / CACHE_OBJ_SHARE)
         return;
     o->key = off << 12 | pack;
-    while (r->tail && (r->bytes + o->len + CACHE_OVERHEAD > r->max || r->count >= CACHE_SLOTS))
+    while (r->tail && (r->bytes + obj_bytes(o) > r->max || r->count >= CACHE_SLOTS))
         cache_drop(r, r->tail);
     slot = cache_slot(r, o->key);
     o->hnext = r->slot[slot];
     r->slot[slot] = o;
     lru_push(r, o);
     o->refs++;
-    r->bytes += o->len + CACHE_OVERHEAD;
+    r->bytes += obj_bytes(o);
     r->count++;
 }
 
@@ -155,6 +196,7 @@ struct gitsrc_reader *gitsrc_reader_new(const struct gitsrc_packs *ps, size_t ca
 
     r->ps = ps;
     r->max = cache_max;
+    r->pool_max = cache_max / 4;
     randombytes_buf(&r->mul, sizeof(r->mul));
     r->mul |= 1;
     if (inflateInit(&r->zs) != Z_OK)
@@ -168,6 +210,12 @@ void gitsrc_reader_free(struct gitsrc_reader *r)
         return;
     while (r->tail)
         cache_drop(r, r->tail);
+    for (unsigned c = 0; c < POOL_CLASSES; c++)
+        while (r->pool[c]) {
+            struct gitsrc_obj *o = r->pool[c];
+            r->pool[c] = o->next;
+            free(o);
+        }
     if (inflateEnd(&r->zs) != Z_OK) {
         /* the stream was set up; nothing is left to free */
     }
@@ -188,7 +236,6 @@ static int inflate_to(struct gitsrc_reader *r, const struct gitsrc_pack *x, uint
 
     if (len > UINT_MAX)
         return MOAT_EUNSUP;
-    st_inflates++; st_inbytes += len;
     if (inflateReset(&r->zs) != Z_OK)
         return MOAT_EPARSE;
     r->zs.next_in = x->packmap + data;
@@ -257,7 +304,6 @@ int gitsrc_reader_read_at(struct gitsrc_reader *r, uint32_t p, uint64_t off, siz
 
     *out = NULL;
     r->chain.n = 0;
-    st_reads++;
     if (p >= r->ps->n)
         return MOAT_ENOENT;
     /* Down the chain to a base in the cache or a whole object. */
@@ -288,8 +334,6 @@ int gitsrc_reader_read_at(struct gitsrc_reader *r, uint32_t p, uint64_t off, siz
                 return MOAT_EUNSUP; /* loose, or in an alternate: libgit2's */
         }
     }
-    if (base) st_hits++;
-    st_chain += r->chain.n;
     btype = base ? base->type : (git_object_t)r->chain.v[r->chain.n - 1].h.type;
     *type = btype;
     if (r->chain.n == 0) {
@@ -327,7 +371,7 @@ int gitsrc_reader_read_at(struct gitsrc_reader *r, uint32_t p, uint64_t off, siz
         const struct link *l = &r->chain.v[--r->chain.n];
         if (l->h.size > max || l->h.size > UINT_MAX)
             return MOAT_EUNSUP; /* a base over the limit: libgit2 may read it */
-        base = obj_new(btype, (size_t)l->h.size);
+        base = obj_new(r, btype, (size_t)l->h.size);
         if ((rc = inflate_to(r, &r->ps->v[l->pack], l->h.data, base->data, base->len)) != 0) {
             gitsrc_obj_release(base);
             off = l->off;
@@ -354,7 +398,7 @@ int gitsrc_reader_read_at(struct gitsrc_reader *r, uint32_t p, uint64_t off, siz
             rc = MOAT_EUNSUP; /* a base over the limit */
             goto corrupt_base;
         }
-        o = obj_new(btype, (size_t)result);
+        o = obj_new(r, btype, (size_t)result);
         if (gitsrc_delta_apply(base->data, base->len, d, dlen, o->data, o->len) != 0) {
             gitsrc_obj_release(o);
             rc = MOAT_EPARSE;

@@ -84,8 +84,7 @@ static int parse_file(const struct deps_format *f, const char *path, const char 
 }
 
 /* The package name@version (version NULL: the unpinned one). */
-static const struct deps_pkg *find(const struct deps_lock *l, const char *name,
-                                   const char *version)
+static const struct deps_pkg *find(const struct deps_lock *l, const char *name, const char *version)
 {
     for (size_t i = 0; i < l->n; i++) {
         const struct deps_pkg *p = &l->pkgs[i];
@@ -132,9 +131,12 @@ static void expect_fail(const struct deps_format *f, const char *path, int rc, c
 static void test_shared_examples(void **state)
 {
     static const char *const files[] = {
-        "requirements/requirements.txt", "requirements/requirements-base.txt",
-        "poetry/poetry.lock",            "pipenv/Pipfile.lock",
-        "uv/uv.lock",                    "maven/pom.xml",
+        "requirements/requirements.txt",
+        "requirements/requirements-base.txt",
+        "poetry/poetry.lock",
+        "pipenv/Pipfile.lock",
+        "uv/uv.lock",
+        "maven/pom.xml",
         "gradle/gradle.lockfile",
     };
     json_error_t je;
@@ -168,10 +170,10 @@ static void test_shared_examples(void **state)
             const char *ver = json_string_value(json_object_get(fi, "version"));
             const struct deps_pkg *p = get(&l, name, ver);
             assert_null(p->path);
-            assert_int_equal(p->eco, strcmp(json_string_value(json_object_get(fi, "ecosystem")),
-                                            "Maven") == 0
-                                         ? DEPS_ECO_MAVEN
-                                         : DEPS_ECO_PYPI);
+            assert_int_equal(
+                p->eco, strcmp(json_string_value(json_object_get(fi, "ecosystem")), "Maven") == 0
+                            ? DEPS_ECO_MAVEN
+                            : DEPS_ECO_PYPI);
         }
         if (strcmp(files[i], "requirements/requirements.txt") == 0) {
             const struct deps_pkg *idna = get(&l, "idna", "2.8");
@@ -232,11 +234,11 @@ static void test_requirements_tricky(void **state)
     const struct deps_pkg *p;
 
     (void)state;
-    assert_int_equal(parse_file(fmt("requirements.txt"), DATA "requirements/requirements-tricky.txt",
-                                NULL, true, &l, &err),
+    assert_int_equal(parse_file(fmt("requirements.txt"),
+                                DATA "requirements/requirements-tricky.txt", NULL, true, &l, &err),
                      0);
     assert_string_equal(l.format, "requirements.txt");
-    assert_int_equal(l.n, 13); /* -e, paths, URLs and name @ URL are not index packages */
+    assert_int_equal(l.n, 13);         /* -e, paths, URLs and name @ URL are not index packages */
     p = get(&l, "requests", "2.31.0"); /* extras and a marker */
     assert_int_equal(p->line, 4);
     assert_int_equal(p->eco, DEPS_ECO_PYPI);
@@ -244,7 +246,7 @@ static void test_requirements_tricky(void **state)
     assert_null(p->spec);
     assert_null(p->path);
     assert_int_equal(get(&l, "Django", "4.2.7")->line, 5); /* === */
-    p = get(&l, "urllib3", "1.26.18"); /* continuation lines, strongest hash */
+    p = get(&l, "urllib3", "1.26.18");                     /* continuation lines, strongest hash */
     assert_int_equal(p->line, 6);
     assert_string_equal(p->hash_alg, "sha512");
     assert_int_equal(strlen(p->hash), 128);
@@ -287,7 +289,9 @@ static void test_requirements_compiled(void **state)
     assert_int_equal(req->flags, DEPS_PKG_DIRECT);
     assert_int_equal(flask->flags, DEPS_PKG_DIRECT);
     assert_int_equal(get(&l, "certifi", "2023.7.22")->flags, DEPS_PKG_TRANSITIVE);
-    assert_int_equal(get(&l, "idna", "3.4")->flags, DEPS_PKG_DIRECT | DEPS_PKG_TRANSITIVE);
+    /* asked for and also pulled in: direct, and the edge says the rest */
+    assert_int_equal(get(&l, "idna", "3.4")->flags, DEPS_PKG_DIRECT);
+    assert_true(depends(&l, req, get(&l, "idna", "3.4")));
     assert_int_equal(get(&l, "urllib3", "2.0.7")->flags, DEPS_PKG_TRANSITIVE);
     assert_int_equal(get(&l, "werkzeug", "3.0.1")->flags, DEPS_PKG_TRANSITIVE);
     assert_int_equal(req->ndeps, 4);
@@ -295,6 +299,9 @@ static void test_requirements_compiled(void **state)
     assert_true(depends(&l, req, get(&l, "idna", "3.4")));
     assert_true(depends(&l, flask, get(&l, "werkzeug", "3.0.1")));
     assert_int_equal(get(&l, "certifi", "2023.7.22")->ndeps, 0);
+    /* the note under the URL line describes no package (not werkzeug
+     * above it): requests keeps its 4 edges, checked above */
+    assert_int_equal(get(&l, "werkzeug", "3.0.1")->flags, DEPS_PKG_TRANSITIVE);
     deps_lock_release(&l);
 }
 
@@ -305,8 +312,8 @@ static void test_requirements_includes(void **state)
     const struct deps_pkg *p;
 
     (void)state;
-    assert_int_equal(parse_file(fmt("requirements.txt"), DATA "requirements/include/requirements.txt",
-                                NULL, true, &l, &err),
+    assert_int_equal(parse_file(fmt("requirements.txt"),
+                                DATA "requirements/include/requirements.txt", NULL, true, &l, &err),
                      0);
     /* common.txt is reached twice (a diamond) and listed once; the
      * missing include is skipped with a warning */
@@ -329,8 +336,9 @@ static void test_requirements_includes(void **state)
     deps_lock_release(&l);
 
     /* without a directory on disk (a git blob) includes are not followed */
-    assert_int_equal(parse_file(fmt("requirements.txt"), DATA "requirements/include/requirements.txt",
-                                NULL, false, &l, &err),
+    assert_int_equal(parse_file(fmt("requirements.txt"),
+                                DATA "requirements/include/requirements.txt", NULL, false, &l,
+                                &err),
                      0);
     assert_int_equal(l.n, 2);
     deps_lock_release(&l);
@@ -418,8 +426,8 @@ static void test_requirements_fault(void **state)
     (void)state;
     /* read 1 is the file itself (by the test), read 2 the first include */
     assert_int_equal(setenv("MOAT_TEST_FAIL", "fs_read:2", 1), 0);
-    assert_int_equal(parse_file(fmt("requirements.txt"), DATA "requirements/include/requirements.txt",
-                                NULL, true, &l, &err),
+    assert_int_equal(parse_file(fmt("requirements.txt"),
+                                DATA "requirements/include/requirements.txt", NULL, true, &l, &err),
                      MOAT_EIO);
     assert_int_equal(unsetenv("MOAT_TEST_FAIL"), 0);
     assert_non_null(strstr(err.msg, DATA "requirements/include/requirements.txt:2: "));
@@ -432,19 +440,16 @@ static void test_requirements_malformed(void **state)
     static const struct {
         const char *file, *where, *what;
     } cases[] = {
-        { "bad-hash.txt", ":2:", "--hash" },
-        { "bad-spec.txt", ":2:", "invalid" },
-        { "prose.txt", ":3:", "invalid" },
-        { "unclosed-extras.txt", ":2:", "extras" },
+        { "bad-hash.txt", ":2:", "--hash" },         { "bad-spec.txt", ":2:", "invalid" },
+        { "prose.txt", ":3:", "invalid" },           { "unclosed-extras.txt", ":2:", "extras" },
         { "empty-include.txt", ":2:", "file name" },
     };
     char path[256];
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        assert_int_equal(moat_snprintf(path, sizeof(path), DATA "requirements/malformed/%s",
-                                       cases[i].file),
-                         0);
+        assert_int_equal(
+            moat_snprintf(path, sizeof(path), DATA "requirements/malformed/%s", cases[i].file), 0);
         expect_fail(fmt("requirements.txt"), path, MOAT_EPARSE, cases[i].where, cases[i].what);
     }
 }
@@ -458,23 +463,24 @@ static void test_poetry(void **state)
     const struct deps_pkg *p, *req;
 
     (void)state;
-    assert_int_equal(parse_file(fmt("poetry.lock"), DATA "poetry/v1/poetry.lock", NULL, true, &l,
-                                &err),
-                     0);
+    assert_int_equal(
+        parse_file(fmt("poetry.lock"), DATA "poetry/v1/poetry.lock", NULL, true, &l, &err), 0);
     assert_string_equal(l.format, "poetry.lock v1.1");
     assert_int_equal(l.n, 6); /* the directory package is the user's own */
     assert_null(find(&l, "mylib", "0.1.0"));
     p = get(&l, "certifi", "2021.10.8");
     assert_int_equal(p->line, 1);
     assert_int_equal(p->flags, 0);
-    assert_string_equal(p->hash, "d62a0163eb4c2344ac042ab2bdf75399a71a2d8c7d47eac2e2ee91b9d6339569");
+    assert_string_equal(p->hash,
+                        "d62a0163eb4c2344ac042ab2bdf75399a71a2d8c7d47eac2e2ee91b9d6339569");
     p = get(&l, "pytest", "6.2.5");
     assert_int_equal(p->flags, DEPS_PKG_DEV); /* category = "dev" */
-    assert_null(p->hash);                    /* md5 is not kept */
+    assert_null(p->hash);                     /* md5 is not kept */
     assert_true(depends(&l, p, get(&l, "toml", "0.10.2")));
     p = get(&l, "PySocks", "1.7.1"); /* [metadata.files] key "pysocks" */
     assert_int_equal(p->flags, DEPS_PKG_OPTIONAL);
-    assert_string_equal(p->hash, "2725bd0a9925919b9b51739eea5f9e2bae91e83288108a9ad338b2e3a4435ee5");
+    assert_string_equal(p->hash,
+                        "2725bd0a9925919b9b51739eea5f9e2bae91e83288108a9ad338b2e3a4435ee5");
     req = get(&l, "requests", "2.27.1");
     assert_int_equal(req->line, 53);
     assert_int_equal(req->ndeps, 3);
@@ -482,9 +488,8 @@ static void test_poetry(void **state)
     assert_true(depends(&l, req, get(&l, "charset-normalizer", "2.0.12")));
     deps_lock_release(&l);
 
-    assert_int_equal(parse_file(fmt("poetry.lock"), DATA "poetry/v2/poetry.lock", NULL, true, &l,
-                                &err),
-                     0);
+    assert_int_equal(
+        parse_file(fmt("poetry.lock"), DATA "poetry/v2/poetry.lock", NULL, true, &l, &err), 0);
     assert_string_equal(l.format, "poetry.lock v2.1");
     assert_int_equal(l.n, 6);
     p = get(&l, "black", "24.1.1");
@@ -497,16 +502,16 @@ static void test_poetry(void **state)
     assert_non_null(get(&l, "internal-tool", "0.3.0")); /* git: still third-party code */
     deps_lock_release(&l);
 
-    expect_fail(fmt("poetry.lock"), DATA "poetry/malformed/no-version.lock", MOAT_EPARSE, ":5:",
-                "version");
-    expect_fail(fmt("poetry.lock"), DATA "poetry/malformed/unterminated.lock", MOAT_EPARSE, ":3:",
-                "string");
-    expect_fail(fmt("poetry.lock"), DATA "poetry/malformed/bad-hash.lock", MOAT_EPARSE, ":5:",
-                "hash");
-    expect_fail(fmt("poetry.lock"), DATA "poetry/malformed/wrong-type.lock", MOAT_EPARSE, ":1:",
-                "array");
-    expect_fail(fmt("poetry.lock"), DATA "poetry/malformed/redefined.lock", MOAT_EPARSE, ":5:",
-                "twice");
+    expect_fail(fmt("poetry.lock"), DATA "poetry/malformed/no-version.lock", MOAT_EPARSE,
+                ":5:", "version");
+    expect_fail(fmt("poetry.lock"), DATA "poetry/malformed/unterminated.lock", MOAT_EPARSE,
+                ":3:", "string");
+    expect_fail(fmt("poetry.lock"), DATA "poetry/malformed/bad-hash.lock", MOAT_EPARSE,
+                ":5:", "hash");
+    expect_fail(fmt("poetry.lock"), DATA "poetry/malformed/wrong-type.lock", MOAT_EPARSE,
+                ":1:", "array");
+    expect_fail(fmt("poetry.lock"), DATA "poetry/malformed/redefined.lock", MOAT_EPARSE,
+                ":5:", "twice");
 }
 
 /* ---- Pipfile.lock ---- */
@@ -518,9 +523,8 @@ static void test_pipenv(void **state)
     const struct deps_pkg *p;
 
     (void)state;
-    assert_int_equal(parse_file(fmt("Pipfile.lock"), DATA "pipenv/Pipfile.lock", NULL, true, &l,
-                                &err),
-                     0);
+    assert_int_equal(
+        parse_file(fmt("Pipfile.lock"), DATA "pipenv/Pipfile.lock", NULL, true, &l, &err), 0);
     assert_string_equal(l.format, "Pipfile.lock v6");
     assert_int_equal(l.n, 6); /* editable, git and the develop copy of sqlparse are not */
     p = get(&l, "django", "4.2.7");
@@ -532,7 +536,7 @@ static void test_pipenv(void **state)
     assert_string_equal(p->spec, "six");
     p = get(&l, "sqlparse", "0.4.4");
     assert_int_equal(p->line, 21);
-    assert_int_equal(p->flags, 0); /* in default too: not dev-only */
+    assert_int_equal(p->flags, 0);                         /* in default too: not dev-only */
     assert_int_equal(get(&l, "escaped", "1.0")->line, 22); /* "esc\u0061ped" */
     p = get(&l, "pytest", "7.4.3");
     assert_int_equal(p->line, 26);
@@ -542,18 +546,18 @@ static void test_pipenv(void **state)
     assert_null(find(&l, "internal-lib", NULL));
     deps_lock_release(&l);
 
-    expect_fail(fmt("Pipfile.lock"), DATA "pipenv/malformed/truncated.json", MOAT_EPARSE, ":5:",
-                "expected");
+    expect_fail(fmt("Pipfile.lock"), DATA "pipenv/malformed/truncated.json", MOAT_EPARSE,
+                ":5:", "expected");
     expect_fail(fmt("Pipfile.lock"), DATA "pipenv/malformed/version-number.json", MOAT_EPARSE,
                 ":3:", "string");
     expect_fail(fmt("Pipfile.lock"), DATA "pipenv/malformed/default-array.json", MOAT_EPARSE,
                 ":2:", "object");
-    expect_fail(fmt("Pipfile.lock"), DATA "pipenv/malformed/duplicate.json", MOAT_EPARSE, ":4:",
-                "duplicate");
-    expect_fail(fmt("Pipfile.lock"), DATA "pipenv/malformed/bad-hash.json", MOAT_EPARSE, ":3:",
-                "hash");
-    expect_fail(fmt("Pipfile.lock"), DATA "pipenv/malformed/not-object.json", MOAT_EPARSE, ":1:",
-                "object");
+    expect_fail(fmt("Pipfile.lock"), DATA "pipenv/malformed/duplicate.json", MOAT_EPARSE,
+                ":4:", "duplicate");
+    expect_fail(fmt("Pipfile.lock"), DATA "pipenv/malformed/bad-hash.json", MOAT_EPARSE,
+                ":3:", "hash");
+    expect_fail(fmt("Pipfile.lock"), DATA "pipenv/malformed/not-object.json", MOAT_EPARSE,
+                ":1:", "object");
 }
 
 /* ---- uv.lock ---- */
@@ -594,11 +598,11 @@ static void test_uv(void **state)
     assert_int_equal(get(&l, "vendored", NULL)->flags, DEPS_PKG_UNPINNED);
     deps_lock_release(&l);
 
-    expect_fail(fmt("uv.lock"), DATA "uv/malformed/dep-without-name.lock", MOAT_EPARSE, ":8:",
-                "name");
+    expect_fail(fmt("uv.lock"), DATA "uv/malformed/dep-without-name.lock", MOAT_EPARSE,
+                ":8:", "name");
     expect_fail(fmt("uv.lock"), DATA "uv/malformed/float.lock", MOAT_EUNSUP, ":5:", "float");
-    expect_fail(fmt("uv.lock"), DATA "uv/malformed/source-string.lock", MOAT_EPARSE, ":6:",
-                "source");
+    expect_fail(fmt("uv.lock"), DATA "uv/malformed/source-string.lock", MOAT_EPARSE,
+                ":6:", "source");
 }
 
 /* ---- pdm.lock ---- */
@@ -626,18 +630,17 @@ static void test_pdm(void **state)
     assert_true(depends(&l, get(&l, "pytest-cov", "4.1.0"), get(&l, "coverage", "7.4.0")));
     deps_lock_release(&l);
 
-    assert_int_equal(parse_file(fmt("pdm.lock"), DATA "pdm/old/pdm.lock", NULL, true, &l, &err),
-                     0);
+    assert_int_equal(parse_file(fmt("pdm.lock"), DATA "pdm/old/pdm.lock", NULL, true, &l, &err), 0);
     assert_int_equal(l.n, 2);
     assert_string_equal(get(&l, "idna", "3.4")->hash,
                         "90b77e79eaa3eba6de819a0c442c0b4ceefc341a7a2ab77d7562bf49f425c5c2");
     assert_null(get(&l, "sniffio", "1.3.0")->hash); /* its files name another version */
     deps_lock_release(&l);
 
-    expect_fail(fmt("pdm.lock"), DATA "pdm/malformed/dep-number.lock", MOAT_EPARSE, ":5:",
-                "string");
-    expect_fail(fmt("pdm.lock"), DATA "pdm/malformed/groups-string.lock", MOAT_EPARSE, ":4:",
-                "groups");
+    expect_fail(fmt("pdm.lock"), DATA "pdm/malformed/dep-number.lock", MOAT_EPARSE,
+                ":5:", "string");
+    expect_fail(fmt("pdm.lock"), DATA "pdm/malformed/groups-string.lock", MOAT_EPARSE,
+                ":4:", "groups");
 }
 
 /* ---- pom.xml ---- */
@@ -650,9 +653,8 @@ static void test_maven(void **state)
 
     (void)state;
     /* the parent is on disk next to the module */
-    assert_int_equal(parse_file(fmt("pom.xml"), DATA "maven/parent/module/pom.xml", NULL, true, &l,
-                                &err),
-                     0);
+    assert_int_equal(
+        parse_file(fmt("pom.xml"), DATA "maven/parent/module/pom.xml", NULL, true, &l, &err), 0);
     assert_int_equal(l.n, 6);
     p = get(&l, "com.fasterxml.jackson.core:jackson-databind", "2.12.1");
     assert_int_equal(p->eco, DEPS_ECO_MAVEN);
@@ -671,9 +673,8 @@ static void test_maven(void **state)
     deps_lock_release(&l);
 
     /* without the disk, what the parent defines stays unresolved */
-    assert_int_equal(parse_file(fmt("pom.xml"), DATA "maven/parent/module/pom.xml", NULL, false, &l,
-                                &err),
-                     0);
+    assert_int_equal(
+        parse_file(fmt("pom.xml"), DATA "maven/parent/module/pom.xml", NULL, false, &l, &err), 0);
     assert_int_equal(l.n, 6);
     assert_non_null(get(&l, "com.fasterxml.jackson.core:jackson-databind", NULL));
     assert_string_equal(get(&l, "org.springframework:spring-core", NULL)->spec,
@@ -683,9 +684,8 @@ static void test_maven(void **state)
                      DEPS_PKG_DIRECT | DEPS_PKG_UNPINNED);
     deps_lock_release(&l);
 
-    assert_int_equal(parse_file(fmt("pom.xml"), DATA "maven/standalone/pom.xml", NULL, true, &l,
-                                &err),
-                     0);
+    assert_int_equal(
+        parse_file(fmt("pom.xml"), DATA "maven/standalone/pom.xml", NULL, true, &l, &err), 0);
     assert_int_equal(l.n, 10); /* the plugin's dependency is not the project's */
     assert_null(find(&l, "org.codehaus.mojo:extra-enforcer-rules", "1.3"));
     assert_int_equal(get(&l, "org.acme:chained", "1.2.3")->line, 20);
@@ -710,10 +710,10 @@ static void test_maven(void **state)
     expect_fail(fmt("pom.xml"), DATA "maven/malformed/bomb.xml", MOAT_EPARSE, ":2:", "DOCTYPE");
     expect_fail(fmt("pom.xml"), DATA "maven/malformed/xxe.xml", MOAT_EPARSE, ":2:", "DOCTYPE");
     expect_fail(fmt("pom.xml"), DATA "maven/malformed/truncated.xml", MOAT_EPARSE, ":6:", "end");
-    expect_fail(fmt("pom.xml"), DATA "maven/malformed/not-a-pom.xml", MOAT_EPARSE, ":2:",
-                "<project>");
-    expect_fail(fmt("pom.xml"), DATA "maven/malformed/no-artifact.xml", MOAT_EPARSE, ":4:",
-                "artifactId");
+    expect_fail(fmt("pom.xml"), DATA "maven/malformed/not-a-pom.xml", MOAT_EPARSE,
+                ":2:", "<project>");
+    expect_fail(fmt("pom.xml"), DATA "maven/malformed/no-artifact.xml", MOAT_EPARSE,
+                ":4:", "artifactId");
     expect_fail(fmt("pom.xml"), DATA "maven/malformed/deep.xml", MOAT_ETOOBIG, ":2:", "deeper");
 }
 
@@ -780,9 +780,8 @@ static void test_gradle(void **state)
     const struct deps_pkg *p;
 
     (void)state;
-    assert_int_equal(parse_file(fmt("gradle.lockfile"), DATA "gradle/gradle.lockfile", NULL, true,
-                                &l, &err),
-                     0);
+    assert_int_equal(
+        parse_file(fmt("gradle.lockfile"), DATA "gradle/gradle.lockfile", NULL, true, &l, &err), 0);
     assert_int_equal(l.n, 5);
     p = get(&l, "com.fasterxml.jackson.core:jackson-databind", "2.13.4.2");
     assert_int_equal(p->eco, DEPS_ECO_MAVEN);
@@ -846,8 +845,8 @@ static void test_cyclonedx(void **state)
 
     expect_fail(NULL, DATA "sbom/malformed/bad-purl.cdx.json", MOAT_EPARSE, ":6:", "purl");
     expect_fail(NULL, DATA "sbom/malformed/bad-escape.cdx.json", MOAT_EPARSE, ":4:", "purl");
-    expect_fail(NULL, DATA "sbom/malformed/components-object.cdx.json", MOAT_EPARSE, ":3:",
-                "array");
+    expect_fail(NULL, DATA "sbom/malformed/components-object.cdx.json", MOAT_EPARSE,
+                ":3:", "array");
     expect_fail(NULL, DATA "sbom/malformed/bad-hash.cdx.json", MOAT_EPARSE, ":1:", "hash");
     expect_fail(fmt("CycloneDX/SPDX JSON"), DATA "sbom/malformed/other-format.json", MOAT_EPARSE,
                 ":1:", "CycloneDX");
@@ -959,9 +958,9 @@ static void test_limits(void **state)
     {
         struct deps_lock l;
         struct moat_err err;
-        assert_int_equal(parse_mem(fmt("Pipfile.lock"), "Pipfile.lock", NULL, deep.data,
-                                   deep.len, &l, &err),
-                         MOAT_ETOOBIG);
+        assert_int_equal(
+            parse_mem(fmt("Pipfile.lock"), "Pipfile.lock", NULL, deep.data, deep.len, &l, &err),
+            MOAT_ETOOBIG);
         assert_non_null(strstr(err.msg, "Pipfile.lock:2:"));
         deps_lock_release(&l);
     }
@@ -1000,14 +999,14 @@ static void test_work_limits(void **state)
         assert_int_equal(moat_buf_addf(&b, "%s{\"bom-ref\": \"x\", \"purl\": \"pkg:npm/p%d@1\"}",
                                        i ? "," : "", i),
                          0);
-    assert_int_equal(moat_buf_addstr(&b, "],\n\"dependencies\": [{\"ref\": \"x\", \"dependsOn\": ["),
-                     0);
+    assert_int_equal(
+        moat_buf_addstr(&b, "],\n\"dependencies\": [{\"ref\": \"x\", \"dependsOn\": ["), 0);
     for (int i = 0; i < 3000; i++)
         assert_int_equal(moat_buf_addstr(&b, i ? ",\"x\"" : "\"x\""), 0);
     assert_int_equal(moat_buf_addstr(&b, "]}]}"), 0);
-    assert_int_equal(parse_mem(fmt("CycloneDX/SPDX JSON"), "bom.json", NULL, b.data, b.len, &l,
-                               &err),
-                     MOAT_ETOOBIG);
+    assert_int_equal(
+        parse_mem(fmt("CycloneDX/SPDX JSON"), "bom.json", NULL, b.data, b.len, &l, &err),
+        MOAT_ETOOBIG);
     assert_non_null(strstr(err.msg, "bom.json:2: dependency graph too large"));
     deps_lock_release(&l);
     moat_buf_release(&b);
@@ -1024,7 +1023,7 @@ static void truncations(const char *path)
     assert_int_equal(moat_fs_read(path, &b, NULL), 0);
     f = match(path, b.data);
     if (!f)
-        f = fmt(strstr(path, "/maven/")  ? "pom.xml"
+        f = fmt(strstr(path, "/maven/")    ? "pom.xml"
                 : strstr(path, "/pipenv/") ? "Pipfile.lock"
                 : strstr(path, "/poetry/") ? "poetry.lock"
                 : strstr(path, "/uv/")     ? "uv.lock"

@@ -13,54 +13,53 @@
 #include "scan/deps/toml.h"
 #include "core/banned.h"
 
-static const char doc_text[] =
-    "# a comment\n"                                                  /* 1 */
-    "title = \"TOML \\\"x\\\" \\u00e9 \\U0001F600\\t\"\n"            /* 2 */
-    "lit = 'C:\\path\\no-escapes'\n"                                 /* 3 */
-    "int1 = +99\n"                                                   /* 4 */
-    "int2 = -17\n"                                                   /* 5 */
-    "int3 = 1_000\n"                                                 /* 6 */
-    "hex = 0xDEAD_beef\n"                                            /* 7 */
-    "oct = 0o755\n"                                                  /* 8 */
-    "bin = 0b1101\n"                                                 /* 9 */
-    "min = -9223372036854775808\n"                                   /* 10 */
-    "t = true\n"                                                     /* 11 */
-    "f = false\n"                                                    /* 12 */
-    "ml = \"\"\"\n"                                                  /* 13 */
-    "Roses\n"                                                        /* 14 */
-    "  Violets\"\"\"\n"                                              /* 15 */
-    "ml2 = \"\"\"\\\n"                                               /* 16 */
-    "    The quick \\\n"                                             /* 17 */
-    "\n"                                                             /* 18 */
-    "    fox.\"\"\"\n"                                               /* 19 */
-    "ml3 = \"\"\"a\"\"b\"\"\"\"\"\n"                                 /* 20 */
-    "mll = '''\n"                                                    /* 21 */
-    "raw \\n text'''\n"                                              /* 22 */
-    "\"quoted key\" = 1\n"                                           /* 23 */
-    "'literal.key' = 2\n"                                            /* 24 */
-    "a.b.c = 3\n"                                                    /* 25 */
-    "a . b . d = 4 # spaces around dots\n"                           /* 26 */
-    "arr = [ 1, \"x\",\n"                                            /* 27 */
-    "  # a comment inside\n"                                         /* 28 */
-    "  [true], {k = \"v\"}, ]\n"                                     /* 29 */
-    "inl = { x = 1, y.z = 2 }\n"                                     /* 30 */
-    "empty = {}\n"                                                   /* 31 */
-    "\n"                                                             /* 32 */
-    "[table]\r\n"                                                    /* 33 */
-    "key = \"value\"\r\n"                                            /* 34 */
-    "[table.sub]\n"                                                  /* 35 */
-    "n = 1\n"                                                        /* 36 */
-    "[[products]]\n"                                                 /* 37 */
-    "name = \"Hammer\"\n"                                            /* 38 */
-    "[[products]]\n"                                                 /* 39 */
-    "name = \"Nail\"\n"                                              /* 40 */
-    "[products.dims]\n"                                              /* 41 */
-    "w = 3\n"                                                        /* 42 */
-    "[ dog . \"tater.man\" ]\n"                                      /* 43 */
-    "type = \"pug\"\n"                                               /* 44 */
-    "[x.y.z]\n"                                                      /* 45 */
-    "[x]\n"                                                          /* 46 */
-    "w = 1\n";                                                       /* 47 */
+static const char doc_text[] = "# a comment\n"                                       /* 1 */
+                               "title = \"TOML \\\"x\\\" \\u00e9 \\U0001F600\\t\"\n" /* 2 */
+                               "lit = 'C:\\path\\no-escapes'\n"                      /* 3 */
+                               "int1 = +99\n"                                        /* 4 */
+                               "int2 = -17\n"                                        /* 5 */
+                               "int3 = 1_000\n"                                      /* 6 */
+                               "hex = 0xDEAD_beef\n"                                 /* 7 */
+                               "oct = 0o755\n"                                       /* 8 */
+                               "bin = 0b1101\n"                                      /* 9 */
+                               "min = -9223372036854775808\n"                        /* 10 */
+                               "t = true\n"                                          /* 11 */
+                               "f = false\n"                                         /* 12 */
+                               "ml = \"\"\"\n"                                       /* 13 */
+                               "Roses\n"                                             /* 14 */
+                               "  Violets\"\"\"\n"                                   /* 15 */
+                               "ml2 = \"\"\"\\\n"                                    /* 16 */
+                               "    The quick \\\n"                                  /* 17 */
+                               "\n"                                                  /* 18 */
+                               "    fox.\"\"\"\n"                                    /* 19 */
+                               "ml3 = \"\"\"a\"\"b\"\"\"\"\"\n"                      /* 20 */
+                               "mll = '''\n"                                         /* 21 */
+                               "raw \\n text'''\n"                                   /* 22 */
+                               "\"quoted key\" = 1\n"                                /* 23 */
+                               "'literal.key' = 2\n"                                 /* 24 */
+                               "a.b.c = 3\n"                                         /* 25 */
+                               "a . b . d = 4 # spaces around dots\n"                /* 26 */
+                               "arr = [ 1, \"x\",\n"                                 /* 27 */
+                               "  # a comment inside\n"                              /* 28 */
+                               "  [true], {k = \"v\"}, ]\n"                          /* 29 */
+                               "inl = { x = 1, y.z = 2 }\n"                          /* 30 */
+                               "empty = {}\n"                                        /* 31 */
+                               "\n"                                                  /* 32 */
+                               "[table]\r\n"                                         /* 33 */
+                               "key = \"value\"\r\n"                                 /* 34 */
+                               "[table.sub]\n"                                       /* 35 */
+                               "n = 1\n"                                             /* 36 */
+                               "[[products]]\n"                                      /* 37 */
+                               "name = \"Hammer\"\n"                                 /* 38 */
+                               "[[products]]\n"                                      /* 39 */
+                               "name = \"Nail\"\n"                                   /* 40 */
+                               "[products.dims]\n"                                   /* 41 */
+                               "w = 3\n"                                             /* 42 */
+                               "[ dog . \"tater.man\" ]\n"                           /* 43 */
+                               "type = \"pug\"\n"                                    /* 44 */
+                               "[x.y.z]\n"                                           /* 45 */
+                               "[x]\n"                                               /* 46 */
+                               "w = 1\n";                                            /* 47 */
 
 static void test_values(void **state)
 {

@@ -25,6 +25,9 @@ static const struct moat_rule_meta rule_aws = {
     "and its history.",
     "CWE-798",
     MOAT_SEV_CRITICAL,
+    MOAT_CONF_HIGH,
+    NULL,
+    NULL,
 };
 static const struct moat_rule_meta rule_gh = {
     "github_pat",
@@ -33,6 +36,9 @@ static const struct moat_rule_meta rule_gh = {
     "Finds GitHub personal access tokens (ghp_). Revoke the token in GitHub settings.",
     "CWE-798",
     MOAT_SEV_HIGH,
+    MOAT_CONF_HIGH,
+    NULL,
+    NULL,
 };
 static const struct moat_rule_meta rule_pw = {
     "generic_password",
@@ -41,6 +47,9 @@ static const struct moat_rule_meta rule_pw = {
     "Finds high-entropy values assigned to names like password.",
     NULL,
     MOAT_SEV_LOW,
+    MOAT_CONF_HIGH,
+    NULL,
+    NULL,
 };
 static const struct moat_rule_meta rule_slack = {
     "slack_webhook",
@@ -49,6 +58,9 @@ static const struct moat_rule_meta rule_slack = {
     "Finds Slack webhook URLs. Regenerate the webhook in the Slack app settings.",
     "CWE-798",
     MOAT_SEV_MEDIUM,
+    MOAT_CONF_HIGH,
+    NULL,
+    NULL,
 };
 static const struct moat_rule_meta *const rules[] = { &rule_aws, &rule_gh, &rule_pw, &rule_slack };
 
