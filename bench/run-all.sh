@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run every moat benchmark in one go and print all their summaries at the end:
 # the real tree (prepare-real-tree.sh), the tree scan against ripgrep and
-# secretlint (secrets-tree.sh), and the git-history scan (git-history.sh, when
-# present). Each script prints its progress on stderr and its summary on
+# secretlint (secrets-tree.sh), the git-history scan against git log -p | rg
+# (git-history.sh), the config audit against actionlint (config-tree.sh), and
+# the dependency targets (deps-import.sh, deps-scan.sh). Each script prints its progress on stderr and its summary on
 # stdout; the summaries are kept in bench/out/results/<script>.summary.
 # Exit status: 0 every target met, 1 some target missed, 2 a script failed.
 # The environment (MOAT, RUNS, GEN_SIZE, ...) is passed on to the scripts.
@@ -27,11 +28,10 @@ run() { # NAME COMMAND...
 
 run prepare-real-tree bash "$here/prepare-real-tree.sh"
 run secrets-tree bash "$here/secrets-tree.sh"
-if [ -e "$here/git-history.sh" ]; then
-    run git-history bash "$here/git-history.sh"
-else
-    echo "run-all: bench/git-history.sh not present; git history not measured" >&2
-fi
+run git-history bash "$here/git-history.sh"
+run config-tree bash "$here/config-tree.sh"
+run deps-import bash "$here/deps-import.sh"
+run deps-scan bash "$here/deps-scan.sh"
 
 echo
 echo "==================== moat benchmarks: summaries ===================="

@@ -40,10 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (a.end > r.end || deps_eco_parse(a.ecosystem, strlen(a.ecosystem), &eco) != 0)
             eco = DEPS_ECO_NPM;
         for (size_t v = 0; v < sizeof(versions) / sizeof(versions[0]); v++) {
-            const char *fixed = NULL;
+            const char *fixed = NULL, *last = NULL;
             bool hit = false;
-            deps_osv_affected_eval(eco, &a, versions[v], &hit, &fixed);
-            if (fixed && !hit)
+            deps_osv_affected_eval(eco, &a, versions[v], &hit, &fixed, &last);
+            if ((fixed || last) && !hit)
+                abort();
+            if (fixed && last)
                 abort();
         }
     }

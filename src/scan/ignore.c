@@ -688,3 +688,23 @@ bool scan_ignore_match(const struct scan_ignore *ig, const char *relpath, bool i
             return r;
     return false;
 }
+
+bool scan_ignore_match_file(const struct scan_ignore *ig, const char *relpath)
+{
+    char dir[4097];
+    size_t n = strlen(relpath);
+
+    /* the file itself, then each directory above it, as the walker would
+     * have met them ("vendor/" names a directory, never a file) */
+    if (scan_ignore_match(ig, relpath, false))
+        return true;
+    if (n >= sizeof(dir))
+        return false;
+    memcpy(dir, relpath, n + 1);
+    for (char *slash = strrchr(dir, '/'); slash; slash = strrchr(dir, '/')) {
+        *slash = '\0';
+        if (scan_ignore_match(ig, dir, true))
+            return true;
+    }
+    return false;
+}

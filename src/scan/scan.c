@@ -123,7 +123,7 @@ static bool ignored_by_config(const struct moat_scan *s, const struct moat_findi
             for (size_t a = 0; !hit && a < f->dep->naliases; a++)
                 hit = strcmp(f->dep->aliases[a], id) == 0;
         }
-        if (hit && (!ig->path || (f->path && scan_ignore_match(ig->path, f->path, false))))
+        if (hit && (!ig->path || (f->path && scan_ignore_match_file(ig->path, f->path))))
             return true;
     }
     return false;
@@ -427,7 +427,7 @@ static void emit(struct scan_worker *w, const struct scan_blob *b, size_t line_s
         moat_finding_free(f);
         return;
     }
-    if (s->allow_paths && scan_ignore_match(s->allow_paths, b->path, false)) {
+    if (s->allow_paths && scan_ignore_match_file(s->allow_paths, b->path)) {
         moat_finding_free(f);
         return;
     }

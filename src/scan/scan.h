@@ -129,6 +129,11 @@ MOAT_NODISCARD int scan_ignore_add(struct scan_ignore **ig, const char *dir, con
  * pattern decides, "!" re-includes. Parent directories are not consulted;
  * the walker never descends into an ignored directory. */
 bool scan_ignore_match(const struct scan_ignore *ig, const char *relpath, bool is_dir);
+/* Whether the file at relpath, or a directory above it, is matched: for
+ * patterns applied to findings rather than during the walk. As in git, a
+ * file under a matched directory cannot be re-included by a "!" pattern.
+ * Paths over 4096 bytes are matched as files only. */
+bool scan_ignore_match_file(const struct scan_ignore *ig, const char *relpath);
 void scan_ignore_free(struct scan_ignore *ig);
 
 /* ---- archives (src/scan/archive.c) ---- */

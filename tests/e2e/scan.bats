@@ -88,6 +88,26 @@ json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
     [ "$(json "$T.json" "d['summary']['suppressed_inline']")" -eq 2 ]
 }
 
+@test "inline-ignores: false in the config makes moat:ignore comments count for nothing" {
+    mkdir -p "$T/.moat"
+    printf 'key = "%s"  # moat:ignore aws-access-key-id test fixture\n' "$AKID" > "$T/a.py"
+    printf 'inline-ignores: false\n' > "$T/.moat/config.yml"
+    run "$MOAT" scan "$T" --format json -o "$T.json"
+    [ "$status" -eq 1 ]
+    [ "$(json "$T.json" "d['summary']['suppressed_inline']")" -eq 0 ]
+}
+
+@test "a config ignore by rule id and path accepts only the files it names" {
+    mkdir -p "$T/.moat" "$T/fixtures"
+    printf 'key = "%s"\n' "$AKID" > "$T/fixtures/a.py"
+    printf 'key = "%s"\n' "$AKID2" > "$T/b.py"
+    printf 'ignore:\n  - id: aws-access-key-id\n    path: fixtures/\n    reason: revoked sample keys\n' > "$T/.moat/config.yml"
+    run "$MOAT" scan "$T" --format json -o "$T.json"
+    [ "$status" -eq 1 ]
+    [ "$(json "$T.json" "[f['path'] for f in d['findings']]")" = "['b.py']" ]
+    [ "$(json "$T.json" "d['summary']['suppressed_config']")" -eq 1 ]
+}
+
 @test "moat:ignore naming another rule does not silence the finding" {
     printf 'key = "%s"  # moat:ignore github-pat wrong rule\n' "$AKID" > "$T/a.py"
     run "$MOAT" scan "$T"

@@ -48,7 +48,8 @@ static bool docker_name(const char *base)
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         size_t n = strlen(names[i]);
         if (strncmp(base, names[i], n) == 0 && (base[n] == '\0' || base[n] == '.'))
-            return base[n] == '\0' || !(ends_with(base, ".md") || ends_with(base, ".txt"));
+            return base[n] == '\0' || !(ends_with(base, ".md") || ends_with(base, ".txt") ||
+                                          ends_with(base, ".dockerignore"));
     }
     return ends_with(base, ".Dockerfile") || ends_with(base, ".dockerfile") ||
            ends_with(base, ".Containerfile");

@@ -684,7 +684,8 @@ static void audit_script_line(struct job *j, const struct cy_node *n, struct src
     r.j = j;
     gl_sh_audit(n->str, n->len, &ops);
     audit_inputs(j, n, s, where);
-    qsort(r.hits.v, r.hits.n, sizeof(*r.hits.v), cmp_hit);
+    if (r.hits.n)
+        qsort(r.hits.v, r.hits.n, sizeof(*r.hits.v), cmp_hit);
     for (size_t i = 0; i < r.hits.n; i++) {
         const struct sh_hit *h = &r.hits.v[i];
         const struct taint *t;

@@ -6,6 +6,7 @@
  * are handed over instead of matched. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "deps.h"
 #include "core/banned.h"
@@ -107,8 +108,21 @@ static enum moat_sev severity(const struct deps_advisory *a)
         return MOAT_SEV_MEDIUM;
     if (a->cvss_score > 0.0)
         return MOAT_SEV_LOW;
-    /* no score (or a v4 vector we show as given): a known vulnerability
-     * still deserves attention */
+    /* no v3 score: the database's own word (GitHub's "MODERATE" is medium),
+     * else medium, since a known vulnerability still deserves attention */
+    if (a->db_severity) {
+        static const struct {
+            const char *word;
+            enum moat_sev sev;
+        } words[] = { { "CRITICAL", MOAT_SEV_CRITICAL },
+                      { "HIGH", MOAT_SEV_HIGH },
+                      { "MODERATE", MOAT_SEV_MEDIUM },
+                      { "MEDIUM", MOAT_SEV_MEDIUM },
+                      { "LOW", MOAT_SEV_LOW } };
+        for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+            if (strcasecmp(a->db_severity, words[i].word) == 0)
+                return words[i].sev;
+    }
     return MOAT_SEV_MEDIUM;
 }
 
@@ -167,10 +181,15 @@ static void report_match(struct scan_worker *w, const struct scan_blob *b, const
     f->message = moat_asprintf("%s %s is affected by %s%s%s%s%s", p->name, p->version, a->id,
                                alias ? " (" : "", alias ? alias : "", alias ? ")" : "",
                                a->informational ? " (informational)" : "");
-    f->fix = m->fixed ? moat_asprintf("Upgrade %s to %s or later.", p->name, m->fixed)
-                      : moat_asprintf("No fixed version of %s is known: replace it, or accept "
-                                      "the risk with a dated `ignore` entry.",
-                                      p->name);
+    if (m->fixed)
+        f->fix = moat_asprintf("Upgrade %s to %s or later.", p->name, m->fixed);
+    else if (m->last_affected)
+        f->fix = moat_asprintf("Upgrade %s to a version after %s, the last one affected.", p->name,
+                               m->last_affected);
+    else
+        f->fix = moat_asprintf("No fixed version of %s is known: replace it, or accept the risk "
+                               "with a dated `ignore` entry.",
+                               p->name);
     f->sev = severity(a);
     f->conf = MOAT_CONF_HIGH;
     d->ecosystem = moat_strdup(deps_eco_name(p->eco));

@@ -360,7 +360,7 @@ static const char *mdup(struct deps_matches *m, const char *s)
 }
 
 static void add_match(struct deps_matches *m, const struct deps_rec *r, const char *cvss,
-                      bool informational, const char *fixed)
+                      bool informational, const char *fixed, const char *last)
 {
     struct deps_match *x;
     const unsigned char *p = r->aliases;
@@ -385,6 +385,7 @@ static void add_match(struct deps_matches *m, const struct deps_rec *r, const ch
     x->adv.aliases[r->naliases] = NULL;
     x->adv.naliases = r->naliases;
     x->fixed = mdup(m, fixed);
+    x->last_affected = fixed ? NULL : mdup(m, last);
 }
 
 int deps_db_match(const struct deps_db *db, enum deps_eco eco, const char *name,
@@ -405,7 +406,7 @@ int deps_db_match(const struct deps_db *db, enum deps_eco eco, const char *name,
     for (uint32_t i = 0; i < count;) {
         const unsigned char *pe = db->posts + (size_t)(first + i) * POST_SIZE, *rp;
         uint32_t rec = ld32(pe);
-        const char *fixed = NULL, *cvss = NULL;
+        const char *fixed = NULL, *last = NULL, *cvss = NULL;
         bool any = false, info = false;
         struct deps_rec r;
         size_t rlen;
@@ -419,7 +420,7 @@ int deps_db_match(const struct deps_db *db, enum deps_eco eco, const char *name,
         for (; i < count && ld32(db->posts + (size_t)(first + i) * POST_SIZE) == rec; i++) {
             uint32_t aff = ld32(db->posts + (size_t)(first + i) * POST_SIZE + 4);
             struct deps_rec_affected a;
-            const char *f;
+            const char *f, *l;
             bool hit;
 
             if (aff >= r.naffected) {
@@ -427,9 +428,11 @@ int deps_db_match(const struct deps_db *db, enum deps_eco eco, const char *name,
                 goto out;
             }
             deps_rec_affected_at(&r, aff, &a);
-            deps_osv_affected_eval(eco, &a, version, &hit, &f);
+            deps_osv_affected_eval(eco, &a, version, &hit, &f, &l);
             if (!hit)
                 continue;
+            if (!last)
+                last = l;
             if (any) {
                 int c;
                 if (f && (!fixed || (deps_version_cmp(eco, f, fixed, &c) == 0 && c < 0)))
@@ -443,7 +446,7 @@ int deps_db_match(const struct deps_db *db, enum deps_eco eco, const char *name,
                 cvss = a.cvss;
         }
         if (any && !r.withdrawn)
-            add_match(out, &r, cvss ? cvss : r.cvss, info, fixed);
+            add_match(out, &r, cvss ? cvss : r.cvss, info, fixed, last);
     }
 out:
     moat_buf_release(&key);

@@ -215,6 +215,9 @@ int64_t deps_db_newest_time(const struct deps_db *db);
 struct deps_match {
     struct deps_advisory adv;
     const char *fixed; /* smallest fixed version above the installed one, or NULL */
+    /* with no fixed version: the last affected one (versions above it are
+     * not affected), or NULL */
+    const char *last_affected;
 };
 struct deps_matches {
     struct deps_match *v;
@@ -319,10 +322,11 @@ void deps_rec_affected_at(const struct deps_rec *r, size_t i, struct deps_rec_af
  * (versions list, then each SEMVER or ECOSYSTEM range: events sorted,
  * introduced/fixed/last_affected, limit). *hit says whether it applies;
  * *fixed (may be NULL) gets the smallest fixed version above version in a
- * matching range, pointing into the record. Ranges whose versions the
- * comparator rejects never match. */
+ * matching range, pointing into the record; when there is none, *last (may
+ * be NULL) gets a last_affected version at or above it. Ranges whose
+ * versions the comparator rejects never match. */
 void deps_osv_affected_eval(enum deps_eco eco, const struct deps_rec_affected *a,
-                            const char *version, bool *hit, const char **fixed);
+                            const char *version, bool *hit, const char **fixed, const char **last);
 
 /* Open a store image in memory (not copied: it must outlive the db).
  * Same checks and errors as deps_db_open; name is used in messages. */

@@ -57,9 +57,10 @@ static bool before_limits(enum deps_eco eco, const struct deps_rec_range *rg, co
 }
 
 /* One range: whether version is in it, and the first fixed event above
- * version (the events are sorted, so it is the smallest). */
+ * version (the events are sorted, so it is the smallest); failing that, the
+ * last_affected event at or above it, after which versions are safe. */
 static bool range_hit(enum deps_eco eco, const struct deps_rec_range *rg, const char *version,
-                      const char **fixed)
+                      const char **fixed, const char **last)
 {
     struct ev evs[DEPS_OSV_MAX_EVENTS];
     const unsigned char *p = rg->events;
@@ -68,6 +69,7 @@ static bool range_hit(enum deps_eco eco, const struct deps_rec_range *rg, const 
     int c;
 
     *fixed = NULL;
+    *last = NULL;
     if (!before_limits(eco, rg, version, &ok) || !ok)
         return false;
     for (size_t i = 0; i < rg->nevents && n < DEPS_OSV_MAX_EVENTS; i++) {
@@ -118,6 +120,13 @@ static bool range_hit(enum deps_eco eco, const struct deps_rec_range *rg, const 
             break;
         }
     }
+    for (size_t i = 0; !*fixed && i < n; i++) {
+        if (evs[i].kind == DEPS_EV_LAST_AFFECTED &&
+            vcmp(eco, rg->type, version, evs[i].v, &c) == 0 && c <= 0) {
+            *last = evs[i].v;
+            break;
+        }
+    }
     return true;
 }
 
@@ -151,22 +160,26 @@ static bool in_versions(enum deps_eco eco, const struct deps_rec_affected *a, co
 }
 
 void deps_osv_affected_eval(enum deps_eco eco, const struct deps_rec_affected *a,
-                            const char *version, bool *hit, const char **fixed)
+                            const char *version, bool *hit, const char **fixed, const char **last)
 {
     const unsigned char *p = a->ranges;
-    const char *best = NULL;
+    const char *best = NULL, *best_last = NULL;
     bool any = in_versions(eco, a, version);
 
     for (size_t i = 0; i < a->nranges; i++) {
         struct deps_rec_range rg;
-        const char *f;
+        const char *f, *l;
         deps_rec_range_next(&p, &rg);
-        if (range_hit(eco, &rg, version, &f)) {
+        if (range_hit(eco, &rg, version, &f, &l)) {
             any = true;
             best = min_fixed(eco, best, f);
+            if (l && !best_last)
+                best_last = l;
         }
     }
     *hit = any;
     if (fixed)
         *fixed = any ? best : NULL;
+    if (last)
+        *last = any && !best ? best_last : NULL;
 }

@@ -491,7 +491,8 @@ int moat_sbom_write(const char *root, enum moat_sbom_format fmt, FILE *out, stru
     ((struct deps_state *)scan->an_state[0])->collect_ctx = &col;
     if ((rc = moat_scan_run(scan, &findings, NULL, err)) != 0)
         goto out;
-    qsort(col.v, col.n, sizeof(*col.v), cmp_lock);
+    if (col.n)
+        qsort(col.v, col.n, sizeof(*col.v), cmp_lock);
     build(&s, col.v, col.n);
     if (fmt == MOAT_SBOM_CYCLONEDX) {
         doc = cyclonedx(&s, root);

@@ -105,6 +105,34 @@ static void test_valid_table(void **state)
     }
 }
 
+static void test_ignores(void **state)
+{
+    struct moat_config *c = parse_ok("ignore:\n"
+                                     "  - id: CVE-2024-1234\n"
+                                     "    reason: not reachable\n"
+                                     "    expires: 2028-02-29\n"
+                                     "  - id: gha-dangerous-trigger\n"
+                                     "    path: .github/workflows/label.yml\n"
+                                     "    reason: labels only\n"
+                                     "inline-ignores: false\n"
+                                     "deps:\n"
+                                     "  max-db-age: 30\n");
+
+    (void)state;
+    assert_int_equal(c->nignores, 2);
+    assert_string_equal(c->ignores[0].id, "CVE-2024-1234");
+    assert_string_equal(c->ignores[0].reason, "not reachable");
+    assert_string_equal(c->ignores[0].expires, "2028-02-29");
+    assert_null(c->ignores[0].path);
+    assert_int_equal(c->ignores[0].line, 2);
+    assert_string_equal(c->ignores[1].path, ".github/workflows/label.yml");
+    assert_string_equal(c->ignores[1].expires, "");
+    assert_int_equal(c->ignores[1].line, 5);
+    assert_true(c->no_inline_ignores);
+    assert_int_equal(c->db_max_age_days, 30);
+    moat_config_free(c);
+}
+
 /* ---- invalid inputs: the exact message, line included ---- */
 
 static const struct invalid_case {
@@ -114,7 +142,30 @@ static const struct invalid_case {
 } invalid_cases[] = {
     { "fail-on: high\nanalyzers:\n  secrets: true\nanalyser: {}\n", MOAT_EPARSE,
       "c.yml:4: unknown key 'analyser' (expected one of analyzers, fail-on, baseline, exclude, "
-      "secrets)" },
+      "secrets, ignore, inline-ignores, deps)" },
+    /* ignore entries, inline-ignores, deps */
+    { "ignore:\n  - id: GHSA-aaaa-bbbb-cccc\n", MOAT_EPARSE,
+      "c.yml:2: ignore[0]: missing 'reason' (say why the finding is accepted)" },
+    { "ignore:\n  - reason: x\n", MOAT_EPARSE, "c.yml:2: ignore[0]: missing 'id'" },
+    { "ignore:\n  - id: a b\n    reason: x\n", MOAT_EPARSE,
+      "c.yml:2: ignore[0].id: expected a rule id or advisory id (letters, digits, - _ . :), got "
+      "'a b'" },
+    { "ignore:\n  - id: a\n    reason: x\n    expires: 2026-02-30\n", MOAT_EPARSE,
+      "c.yml:4: ignore[0].expires: expected a date YYYY-MM-DD, got '2026-02-30'" },
+    { "ignore:\n  - id: a\n    reason: x\n    expires: 2027-1-5\n", MOAT_EPARSE,
+      "c.yml:4: ignore[0].expires: expected a date YYYY-MM-DD, got '2027-1-5'" },
+    { "ignore:\n  - id: a\n    reason: x\n    until: 2027-01-05\n", MOAT_EPARSE,
+      "c.yml:4: unknown key 'until' in ignore[0] (expected one of id, path, reason, expires)" },
+    { "ignore:\n  - id: a\n    reason: x\n    path: \"a\\nb\"\n", MOAT_EPARSE,
+      "c.yml:4: ignore[0].path: a pattern may not contain line breaks" },
+    { "ignore: GHSA-x\n", MOAT_EPARSE,
+      "c.yml:1: ignore: expected a list of entries with id and reason, got 'GHSA-x'" },
+    { "inline-ignores: no\n", MOAT_EPARSE,
+      "c.yml:1: inline-ignores: expected true or false, got 'no'" },
+    { "deps:\n  max-db-age: 0\n", MOAT_EPARSE,
+      "c.yml:2: deps.max-db-age: expected a number of days from 1 to 3650, got '0'" },
+    { "deps:\n  max-db-age: 7d\n", MOAT_EPARSE,
+      "c.yml:2: deps.max-db-age: expected a number of days from 1 to 3650, got '7d'" },
     { "# gate\n\n\n\n\n\nfail-on: hihg\n", MOAT_EPARSE,
       "c.yml:7: fail-on: expected one of info, low, medium, high, critical, got 'hihg'" },
     { "fail-on:\n", MOAT_EPARSE,
@@ -509,7 +560,7 @@ static void test_load(void **state)
     assert_null(c);
     free(want);
     want = moat_asprintf("%s/.moat/config.yml:2: unknown key 'fail_on' (expected one of analyzers, "
-                         "fail-on, baseline, exclude, secrets)",
+                         "fail-on, baseline, exclude, secrets, ignore, inline-ignores, deps)",
                          tmpdir);
     assert_string_equal(err.msg, want);
     free(want);
@@ -588,7 +639,7 @@ int main(void)
         cmocka_unit_test(test_valid_table), cmocka_unit_test(test_invalid_table),
         cmocka_unit_test(test_files),       cmocka_unit_test(test_limits),
         cmocka_unit_test(test_load),        cmocka_unit_test(test_load_cwd),
-        cmocka_unit_test(test_free_null),
+        cmocka_unit_test(test_free_null),   cmocka_unit_test(test_ignores),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }

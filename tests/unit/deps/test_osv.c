@@ -418,7 +418,7 @@ static void test_decode_damage(void **state)
                 bool hit;
                 deps_rec_affected_next(&p, &a);
                 assert_true(a.end <= copy + rec.len);
-                deps_osv_affected_eval(DEPS_ECO_NPM, &a, "1.0.1", &hit, NULL);
+                deps_osv_affected_eval(DEPS_ECO_NPM, &a, "1.0.1", &hit, NULL, NULL);
             }
         }
     }

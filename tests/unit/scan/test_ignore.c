@@ -376,6 +376,25 @@ static void test_empty_and_null(void **state)
 }
 
 /* Patterns that make a backtracking matcher exponential stay fast. */
+/* Patterns applied to findings: a directory pattern covers the files under
+ * it, and "!" cannot bring a file back from under an excluded directory. */
+static void test_match_file(void **state)
+{
+    static const char pats[] = "vendor/\n*.min.js\n/build\n!build/keep.txt\n";
+    struct scan_ignore *ig = NULL;
+
+    (void)state;
+    assert_int_equal(scan_ignore_add(&ig, "", pats, strlen(pats), NULL), 0);
+    assert_true(scan_ignore_match_file(ig, "vendor/a.py"));
+    assert_true(scan_ignore_match_file(ig, "src/vendor/x/y.go"));
+    assert_true(scan_ignore_match_file(ig, "web/app.min.js"));
+    assert_true(scan_ignore_match_file(ig, "build/keep.txt"));
+    assert_false(scan_ignore_match_file(ig, "src/build/a.c"));
+    assert_false(scan_ignore_match_file(ig, "vendored.py"));
+    assert_false(scan_ignore_match_file(ig, "src/app.js"));
+    scan_ignore_free(ig);
+}
+
 static void test_no_blowup(void **state)
 {
     static const char *const pats[] = { "a*a*a*a*a*a*a*a*a*a*a*b", "/**/a/**/a/**/a/**/a/**/b",
@@ -413,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_table),          cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_many_dirs),      cmocka_unit_test(test_limits),
         cmocka_unit_test(test_empty_and_null), cmocka_unit_test(test_no_blowup),
+        cmocka_unit_test(test_match_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

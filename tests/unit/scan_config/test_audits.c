@@ -147,8 +147,10 @@ static size_t run_case(const struct kind *k, const char *dir, const char *base,
     for (size_t x = 0; x < out.n; x++)
         expect_add(&got, out.v[x]->line, out.v[x]->rule_id);
 
-    qsort(want.v, want.n, sizeof(*want.v), cmp_str);
-    qsort(got.v, got.n, sizeof(*got.v), cmp_str);
+    if (want.n)
+        qsort(want.v, want.n, sizeof(*want.v), cmp_str);
+    if (got.n)
+        qsort(got.v, got.n, sizeof(*got.v), cmp_str);
     while (i < want.n || j < got.n) {
         int c = i == want.n ? 1 : j == got.n ? -1 : strcmp(want.v[i], got.v[j]);
         if (c == 0) {
