@@ -38,6 +38,7 @@ static void release(void *p)
         return;
     deps_db_free(st->db);
     free(st->db_path);
+    free(st->db_missing);
     free(st);
 }
 
