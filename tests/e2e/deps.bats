@@ -201,3 +201,15 @@ EOF
     [ "$status" -eq 2 ]
     [[ "$output" == *"cyclonedx or spdx"* ]]
 }
+
+@test "a stale database is warned about, once, unless deps.max-db-age allows it" {
+    mkdir -p "$T/r/a" "$T/r/b/.moat"
+    cp "$LOCKS/cargo/Cargo.lock" "$T/r/a/"
+    cp "$LOCKS/npm-v3/package-lock.json" "$T/r/"
+    run "$MOAT" scan --only deps "$T/r"
+    [ "$(grep -c 'days old' <<<"$output")" -eq 1 ]
+    cp "$LOCKS/cargo/Cargo.lock" "$T/r/b/"
+    printf 'deps:\n  max-db-age: 3650\n' >"$T/r/b/.moat/config.yml"
+    run "$MOAT" scan --only deps "$T/r/b"
+    [[ "$output" != *"days old"* ]]
+}

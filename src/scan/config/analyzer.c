@@ -49,7 +49,7 @@ static bool docker_name(const char *base)
         size_t n = strlen(names[i]);
         if (strncmp(base, names[i], n) == 0 && (base[n] == '\0' || base[n] == '.'))
             return base[n] == '\0' || !(ends_with(base, ".md") || ends_with(base, ".txt") ||
-                                          ends_with(base, ".dockerignore"));
+                                        ends_with(base, ".dockerignore"));
     }
     return ends_with(base, ".Dockerfile") || ends_with(base, ".dockerfile") ||
            ends_with(base, ".Containerfile");
@@ -159,8 +159,10 @@ static void scan(void *state, void *wstate, struct scan_worker *w, const struct 
     struct cfg_ctx c = { w, b, st, wstate, st->pedantic, NULL };
     char *dir;
 
-    /* pipelines packed in archives never run */
-    if (kind == FILE_OTHER || b->depth > 0)
+    /* Pipelines packed in archives never run, and a history scan looks for
+     * secrets that were ever committed, not for configuration since
+     * replaced. */
+    if (kind == FILE_OTHER || b->depth > 0 || w->scan->opts->source == MOAT_SOURCE_GIT)
         return;
     dir = scan_disk_dir(w->scan, b);
     c.disk_dir = dir;

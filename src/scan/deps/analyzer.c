@@ -39,6 +39,7 @@ static void release(void *p)
     deps_db_free(st->db);
     free(st->db_path);
     free(st->db_missing);
+    free(st->db_stale);
     free(st);
 }
 
@@ -75,10 +76,10 @@ static int prepare(const struct moat_scan_opts *opts, void **out, struct moat_er
     } else {
         long age = days_since(deps_db_newest(st->db));
         if (age > (long)max_age)
-            MOAT_LOG(WARN, "deps",
-                     "the vulnerability database is %ld days old (newest advisory %s; the limit is "
-                     "%u days): import a fresh export with `moat db import`",
-                     age, deps_db_newest(st->db), max_age);
+            st->db_stale = moat_asprintf("the vulnerability database is %ld days old (newest "
+                                         "advisory %s; the limit is %u days): import a fresh "
+                                         "export with `moat db import`",
+                                         age, deps_db_newest(st->db), max_age);
     }
     *out = st;
     return 0;
@@ -228,6 +229,9 @@ static void match_lock(struct deps_state *st, struct scan_worker *w, const struc
             scan_warn(w->scan, b->path, what);
         }
     }
+    /* once per scan, and only when there is something to judge */
+    if (st->db_stale && !atomic_exchange(&st->warned_stale, true))
+        MOAT_LOG(WARN, "deps", "%s", st->db_stale);
     for (size_t i = 0; i < l->n; i++) {
         const struct deps_pkg *p = &l->pkgs[i];
         struct deps_matches ms;
@@ -259,7 +263,10 @@ static void scan(void *state, void *wstate, struct scan_worker *w, const struct 
     char *dir = NULL;
 
     (void)wstate;
-    if (b->depth > 0 || !(fmt = deps_format_find(b->path, b->data, b->len)))
+    /* the packages installed are those of the tree, not of every old
+     * lockfile in the history */
+    if (b->depth > 0 || w->scan->opts->source == MOAT_SOURCE_GIT ||
+        !(fmt = deps_format_find(b->path, b->data, b->len)))
         return;
     dir = scan_disk_dir(w->scan, b);
     src.disk_dir = dir;

@@ -33,7 +33,8 @@ struct deps_state {
     struct deps_db *db; /* NULL when there is none */
     char *db_path;
     char *db_missing; /* why there is no database, for the warning */
-    _Atomic bool warned_missing;
+    char *db_stale;   /* the warning that it is older than deps.max-db-age */
+    _Atomic bool warned_missing, warned_stale;
     /* Takes over l (the callee releases it); called from worker threads. */
     void (*collect)(void *ctx, struct deps_lock *l);
     void *collect_ctx;
