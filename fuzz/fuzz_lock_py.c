@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lines += data[i] == '\n';
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         for (const struct deps_format *const *f = deps_formats_py; *f; f++)
-            if ((*f)->match(names[i], data, size)) {
+            if (deps_format_takes(*f, names[i], data, size)) {
                 /* a verdict, never a crash */
             }
     for (const struct deps_format *const *f = deps_formats_py; *f; f++) {

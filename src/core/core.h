@@ -97,6 +97,8 @@ double moat_entropy(const unsigned char *s, size_t len);
 size_t moat_utf8_encode(uint32_t cp, unsigned char out[4]);
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void moat_hex(const unsigned char *in, size_t n, char *out);
+/* The value of one hex digit (either case), or -1. */
+int moat_hexval(int c);
 
 /* snprintf that reports truncation: returns 0 or MOAT_ETOOBIG. */
 MOAT_NODISCARD int moat_snprintf(char *out, size_t n, const char *fmt, ...) MOAT_PRINTF(3, 4);

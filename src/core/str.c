@@ -82,6 +82,17 @@ void moat_hex(const unsigned char *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+int moat_hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 int moat_snprintf(char *out, size_t n, const char *fmt, ...)
 {
     va_list ap;

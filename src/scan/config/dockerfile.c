@@ -206,14 +206,6 @@ bool cd_word_next(const char *t, size_t len, char esc, size_t *pos, size_t *star
 
 /* ---- exec form: a JSON array of strings ---- */
 
-static int hexval(char c)
-{
-    if (is_digit(c))
-        return c - '0';
-    c = lower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 static bool json_u4(const char *t, size_t len, size_t i, uint32_t *out)
 {
     uint32_t v = 0;
@@ -221,7 +213,7 @@ static bool json_u4(const char *t, size_t len, size_t i, uint32_t *out)
     if (i + 4 > len)
         return false;
     for (size_t k = 0; k < 4; k++) {
-        int h = hexval(t[i + k]);
+        int h = moat_hexval((unsigned char)t[i + k]);
         if (h < 0)
             return false;
         v = v << 4 | (uint32_t)h;

@@ -168,7 +168,8 @@ struct deps_source {
 struct deps_format {
     const char *name; /* "package-lock.json" */
     /* Whether this parser takes a file of this base name (and, for shared
-     * names like *.json SBOMs, these first bytes). */
+     * names like *.json SBOMs, these first bytes). NULL: it takes the files
+     * named exactly name. */
     bool (*match)(const char *base, const unsigned char *data, size_t len);
     /* Fill l; returns 0, MOAT_EPARSE, MOAT_ETOOBIG (message names the file
      * and, where known, the line). */
@@ -180,6 +181,9 @@ struct deps_format {
 extern const struct deps_format *const deps_formats_js[]; /* lock_js*.c, lock_other*.c */
 extern const struct deps_format
     *const deps_formats_py[]; /* lock_py*.c, lock_jvm*.c, lock_sbom*.c */
+/* Whether f takes the file of base name base starting with data. */
+bool deps_format_takes(const struct deps_format *f, const char *base, const unsigned char *data,
+                       size_t len);
 /* The parser for a file, or NULL if it is not a lockfile we know. */
 const struct deps_format *deps_format_find(const char *path, const unsigned char *data, size_t len);
 

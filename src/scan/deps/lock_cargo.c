@@ -8,13 +8,6 @@
 #include "lock_js.h"
 #include "core/banned.h"
 
-static bool match(const char *base, const unsigned char *data, size_t len)
-{
-    (void)data;
-    (void)len;
-    return strcmp(base, "Cargo.lock") == 0;
-}
-
 struct cur {
     const char *s, *end;
     unsigned line;
@@ -358,6 +351,5 @@ out:
 
 const struct deps_format lock_cargo_format = {
     .name = "Cargo.lock",
-    .match = match,
     .parse = parse,
 };

@@ -8,13 +8,6 @@
 #include "lock_js.h"
 #include "core/banned.h"
 
-static bool match(const char *base, const unsigned char *data, size_t len)
-{
-    (void)data;
-    (void)len;
-    return strcmp(base, "composer.lock") == 0;
-}
-
 struct item {
     const json_t *obj;
     size_t pkg;
@@ -167,6 +160,5 @@ out:
 
 const struct deps_format lock_composer_format = {
     .name = "composer.lock",
-    .match = match,
     .parse = parse,
 };

@@ -11,20 +11,6 @@
 
 #define MAX_TOKENS 8 /* more on one line is never valid go.mod */
 
-static bool match_mod(const char *base, const unsigned char *data, size_t len)
-{
-    (void)data;
-    (void)len;
-    return strcmp(base, "go.mod") == 0;
-}
-
-static bool match_sum(const char *base, const unsigned char *data, size_t len)
-{
-    (void)data;
-    (void)len;
-    return strcmp(base, "go.sum") == 0;
-}
-
 struct tok {
     const char *s;
     size_t n;
@@ -378,12 +364,10 @@ out:
 
 const struct deps_format lock_gomod_format = {
     .name = "go.mod",
-    .match = match_mod,
     .parse = parse_mod,
 };
 
 const struct deps_format lock_gosum_format = {
     .name = "go.sum",
-    .match = match_sum,
     .parse = parse_sum,
 };

@@ -46,17 +46,6 @@ const char *lockjs_base(const char *path)
 
 /* ---- hashes ---- */
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 const char *lockjs_hex(struct deps_lock *l, const char *s, size_t n, size_t bytes)
 {
     char *out;
@@ -64,11 +53,11 @@ const char *lockjs_hex(struct deps_lock *l, const char *s, size_t n, size_t byte
     if (n != bytes * 2)
         return NULL;
     for (size_t i = 0; i < n; i++)
-        if (hexval((unsigned char)s[i]) < 0)
+        if (moat_hexval((unsigned char)s[i]) < 0)
             return NULL;
     out = moat_arena_alloc(&l->arena, n + 1);
     for (size_t i = 0; i < n; i++)
-        out[i] = "0123456789abcdef"[hexval((unsigned char)s[i])];
+        out[i] = "0123456789abcdef"[moat_hexval((unsigned char)s[i])];
     out[n] = '\0';
     return out;
 }

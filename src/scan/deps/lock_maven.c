@@ -655,15 +655,7 @@ out:
     return rc;
 }
 
-static bool match(const char *base, const unsigned char *data, size_t len)
-{
-    (void)data;
-    (void)len;
-    return strcmp(base, "pom.xml") == 0;
-}
-
 const struct deps_format deps_format_pom_xml = {
     .name = "pom.xml",
-    .match = match,
     .parse = parse,
 };

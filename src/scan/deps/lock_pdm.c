@@ -223,15 +223,7 @@ out:
     return rc;
 }
 
-static bool match(const char *base, const unsigned char *data, size_t len)
-{
-    (void)data;
-    (void)len;
-    return strcmp(base, "pdm.lock") == 0;
-}
-
 const struct deps_format deps_format_pdm_lock = {
     .name = "pdm.lock",
-    .match = match,
     .parse = parse,
 };

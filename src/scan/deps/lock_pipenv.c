@@ -185,15 +185,7 @@ out:
     return rc;
 }
 
-static bool match(const char *base, const unsigned char *data, size_t len)
-{
-    (void)data;
-    (void)len;
-    return strcmp(base, "Pipfile.lock") == 0;
-}
-
 const struct deps_format deps_format_pipfile_lock = {
     .name = "Pipfile.lock",
-    .match = match,
     .parse = parse,
 };

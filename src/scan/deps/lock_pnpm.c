@@ -8,13 +8,6 @@
 #include "lock_js.h"
 #include "core/banned.h"
 
-static bool match(const char *base, const unsigned char *data, size_t len)
-{
-    (void)data;
-    (void)len;
-    return strcmp(base, "pnpm-lock.yaml") == 0;
-}
-
 struct pnpm {
     const struct deps_source *src;
     struct deps_lock *l;
@@ -347,6 +340,5 @@ out:
 
 const struct deps_format lock_pnpm_format = {
     .name = "pnpm-lock.yaml",
-    .match = match,
     .parse = parse,
 };

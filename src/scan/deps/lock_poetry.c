@@ -212,15 +212,7 @@ out:
     return rc;
 }
 
-static bool match(const char *base, const unsigned char *data, size_t len)
-{
-    (void)data;
-    (void)len;
-    return strcmp(base, "poetry.lock") == 0;
-}
-
 const struct deps_format deps_format_poetry_lock = {
     .name = "poetry.lock",
-    .match = match,
     .parse = parse,
 };

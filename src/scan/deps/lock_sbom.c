@@ -13,17 +13,6 @@
 
 /* ---- purl ---- */
 
-static int unhex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decode s[0..n) onto out; NUL and control bytes are refused. */
 static int decode(const char *s, size_t n, struct moat_buf *out)
 {
@@ -33,7 +22,8 @@ static int decode(const char *s, size_t n, struct moat_buf *out)
             int hi, lo;
             if (i + 2 >= n)
                 return MOAT_EPARSE;
-            if ((hi = unhex(s[i + 1])) < 0 || (lo = unhex(s[i + 2])) < 0)
+            if ((hi = moat_hexval((unsigned char)s[i + 1])) < 0 ||
+                (lo = moat_hexval((unsigned char)s[i + 2])) < 0)
                 return MOAT_EPARSE;
             c = (unsigned char)(hi << 4 | lo);
             i += 2;

@@ -305,15 +305,7 @@ out:
     return rc;
 }
 
-static bool match(const char *base, const unsigned char *data, size_t len)
-{
-    (void)data;
-    (void)len;
-    return strcmp(base, "uv.lock") == 0;
-}
-
 const struct deps_format deps_format_uv_lock = {
     .name = "uv.lock",
-    .match = match,
     .parse = parse,
 };

@@ -8,13 +8,6 @@
 #include "lock_js.h"
 #include "core/banned.h"
 
-static bool match(const char *base, const unsigned char *data, size_t len)
-{
-    (void)data;
-    (void)len;
-    return strcmp(base, "yarn.lock") == 0;
-}
-
 /* Split "name@range" at the '@' that ends the name (a scoped name starts
  * with '@'). Without one, the whole is the name and the range is empty. */
 static void split_spec(const char *s, size_t n, size_t *name_len, const char **range,
@@ -485,6 +478,5 @@ out:
 
 const struct deps_format lock_yarn_format = {
     .name = "yarn.lock",
-    .match = match,
     .parse = parse,
 };

@@ -231,17 +231,6 @@ static int skip_space(struct parser *ps)
     }
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int escape(struct parser *ps)
 {
     uint32_t cp = 0;
@@ -267,7 +256,7 @@ static int escape(struct parser *ps)
     if (ps->end - ps->p < ndig)
         return fail(ps, MOAT_EPARSE, "short \\%c escape", c);
     for (int i = 0; i < ndig; i++) {
-        int h = hexval(*ps->p++);
+        int h = moat_hexval((unsigned char)*ps->p++);
         if (h < 0)
             return fail(ps, MOAT_EPARSE, "invalid \\%c escape", c);
         cp = cp << 4 | (uint32_t)h;
@@ -434,7 +423,7 @@ static int parse_integer(struct parser *ps, struct toml_value *v)
     }
     lim = neg ? (unsigned long long)INT64_MAX + 1 : (unsigned long long)INT64_MAX;
     for (; s < ps->end; s++) {
-        int d = hexval(*s);
+        int d = moat_hexval((unsigned char)*s);
         if (*s == '_') {
             if (!ndig || last_us)
                 return fail(ps, MOAT_EPARSE, "misplaced '_' in an integer");

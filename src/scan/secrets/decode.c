@@ -285,17 +285,6 @@ void secrets_decode_base64(struct secrets_decoded *d, const unsigned char *p, si
 
 /* ---- URL encoding ---- */
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool url_stop(int c)
 {
     return c <= ' ' || c == '"' || c == '\'' || c == '`' || c == '<' || c == '>' || c == '(' ||
@@ -314,7 +303,8 @@ void secrets_decode_url(struct secrets_decoded *d, const unsigned char *p, size_
         if (!q)
             break;
         k = (size_t)(q - p);
-        if (k + 2 >= len || hexval(p[k + 1]) < 0 || hexval(p[k + 2]) < 0) {
+        if (k + 2 >= len || moat_hexval((unsigned char)p[k + 1]) < 0 ||
+            moat_hexval((unsigned char)p[k + 2]) < 0) {
             i = k + 1;
             continue;
         }
@@ -327,8 +317,10 @@ void secrets_decode_url(struct secrets_decoded *d, const unsigned char *p, size_
         if (b - a >= MIN_DECODED && (out = reserve(d, b - a)) != NULL) {
             n = 0;
             for (size_t x = a; x < b; x++) {
-                if (p[x] == '%' && x + 2 < b && hexval(p[x + 1]) >= 0 && hexval(p[x + 2]) >= 0) {
-                    out[n++] = (unsigned char)(hexval(p[x + 1]) * 16 + hexval(p[x + 2]));
+                if (p[x] == '%' && x + 2 < b && moat_hexval((unsigned char)p[x + 1]) >= 0 &&
+                    moat_hexval((unsigned char)p[x + 2]) >= 0) {
+                    out[n++] = (unsigned char)(moat_hexval((unsigned char)p[x + 1]) * 16 +
+                                               moat_hexval((unsigned char)p[x + 2]));
                     x += 2;
                 } else {
                     out[n++] = p[x];
@@ -347,7 +339,7 @@ static int hex4(const unsigned char *p)
     int v = 0;
 
     for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
+        int h = moat_hexval((unsigned char)p[i]);
         if (h < 0)
             return -1;
         v = v * 16 + h;

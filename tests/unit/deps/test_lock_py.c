@@ -37,7 +37,7 @@ static const struct deps_format *match(const char *path, const char *data)
 
     base = base ? base + 1 : path;
     for (const struct deps_format *const *f = deps_formats_py; *f; f++)
-        if ((*f)->match(base, (const unsigned char *)data, strlen(data)))
+        if (deps_format_takes(*f, base, (const unsigned char *)data, strlen(data)))
             return *f;
     return NULL;
 }
