@@ -284,10 +284,11 @@ void scan_blob_run(struct scan_worker *w, const struct scan_blob *b)
         run_analyzers(w, b);
         return;
     }
-    if (w->decoded.len == 0)
-        return;
-    dec.data = (const unsigned char *)w->decoded.data;
+    /* run even when a binary has no strings: a binary where a workflow or a
+     * lockfile should be is worth a warning */
+    dec.data = (const unsigned char *)(w->decoded.len ? w->decoded.data : "");
     dec.len = w->decoded.len;
+    dec.binary = kind == SCAN_BINARY;
     run_analyzers(w, &dec);
 }
 

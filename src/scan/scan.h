@@ -30,7 +30,8 @@ struct scan_blob {
     const unsigned char *data;
     size_t len;
     const struct scan_origin *origin;
-    int depth; /* archive nesting level, 0 for a plain file */
+    int depth;   /* archive nesting level, 0 for a plain file */
+    bool binary; /* data holds only the printable strings of a binary file */
 };
 
 struct scan_worker;

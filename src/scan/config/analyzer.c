@@ -164,6 +164,10 @@ static void scan(void *state, void *wstate, struct scan_worker *w, const struct 
      * replaced. */
     if (kind == FILE_OTHER || b->depth > 0 || w->scan->opts->source == MOAT_SOURCE_GIT)
         return;
+    if (b->binary) {
+        scan_warn(w->scan, b->path, "not audited: a binary file, not a text file");
+        return;
+    }
     dir = scan_disk_dir(w->scan, b);
     c.disk_dir = dir;
     if (kind == FILE_DOCKER)

@@ -268,6 +268,10 @@ static void scan(void *state, void *wstate, struct scan_worker *w, const struct 
     if (b->depth > 0 || w->scan->opts->source == MOAT_SOURCE_GIT ||
         !(fmt = deps_format_find(b->path, b->data, b->len)))
         return;
+    if (b->binary) {
+        scan_warn(w->scan, b->path, "not parsed: a binary file, not a text lockfile");
+        return;
+    }
     dir = scan_disk_dir(w->scan, b);
     src.disk_dir = dir;
     deps_lock_init(&l, b->path);
