@@ -8,6 +8,7 @@
 #
 # Prints, for example:
 #   git-history: moat 1.23 s, git log -p | rg 9.87 s, ratio 8.0x (target >= 5x)
+# then the repeated run's time, the CPU time of both, and the load average.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -60,7 +61,12 @@ print("git-history: %d commits, %d unique blobs (%.0f MB); moat: %d findings (%d
 
 PY
 
+# The numbers mean something only on an otherwise idle machine: say how busy
+# it was.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+
 # median seconds of each command, in the order given
+cpu=""
 if command -v hyperfine >/dev/null 2>&1; then
     hyperfine --style none --warmup 1 --runs "$RUNS" -i --export-json "$work/times.json" \
         "$moat_cmd" "$peer_cmd" "$cached_cmd" > "$work/hyperfine.log" 2>&1 ||
@@ -69,6 +75,13 @@ if command -v hyperfine >/dev/null 2>&1; then
 import json, sys
 for r in json.load(open(sys.argv[1]))["results"]:
     print("%.3f" % r["median"])' "$work/times.json")
+    # CPU time (user+sys, mean) of moat and of the pipeline: less noisy than
+    # the wall clock when other jobs share the cores
+    cpu=$(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+print("git-history: CPU time (user+sys, mean): moat %.2f s, git log -p | rg %.2f s"
+      % (r[0]["user"] + r[0]["system"], r[1]["user"] + r[1]["system"]))' "$work/times.json")
 else
     times=""
     for cmd in "$moat_cmd" "$peer_cmd" "$cached_cmd"; do
@@ -95,3 +108,5 @@ print("git-history: moat %.2f s, git log -p | rg %.2f s, ratio %.1fx (target >= 
       % (moat, peer, peer / moat))
 print("git-history: moat --cache, second run %.2f s, ratio %.1fx" % (cached, peer / cached))
 PY
+[ -z "$cpu" ] || echo "$cpu"
+echo "git-history: load average before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"

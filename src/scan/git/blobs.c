@@ -8,7 +8,7 @@
 #include "core/banned.h"
 
 #define GITSRC_CHUNK      32          /* blobs a worker takes at a time */
-#define GITSRC_BLOB_CACHE (16u << 20) /* bytes of delta bases each worker keeps */
+#define GITSRC_READ_CACHE (16u << 20) /* bytes of delta bases each worker keeps */
 
 /* The empty blob: nothing to scan, and an index may name it without the
  * object existing (git add -N). */
@@ -52,13 +52,8 @@ static void scan_data(struct gworker *wk, struct gitsrc_blob *b, const unsigned 
                       size_t len)
 {
     struct moat_scan *s = wk->w.scan;
-    struct scan_blob blob;
+    struct scan_blob blob = { .path = b->path, .data = data, .len = len, .origin = b->origin };
 
-    blob.path = b->path;
-    blob.data = data;
-    blob.len = len;
-    blob.origin = b->origin;
-    blob.depth = 0;
     scan_blob_run(&wk->w, &blob);
     s->files++;
     s->bytes += blob.len;
@@ -141,7 +136,14 @@ static void scan_one(struct gitsrc_scanner *sc, struct gworker *wk, struct gitsr
         else
             warn_size(s, b->path, size, sc->max_file);
         break;
-    case MOAT_EPARSE: scan_warn(s, b->path, err.msg); break;
+    case MOAT_EPARSE: {
+        char msg[320];
+        if (moat_snprintf(msg, sizeof(msg), "cannot read blob: %s", err.msg) != 0) {
+            /* a truncated message still says enough */
+        }
+        scan_warn(s, b->path, msg);
+        break;
+    }
     default: scan_libgit2(sc, wk, b); /* not in a pack we read, or unusual */
     }
 }
@@ -165,7 +167,7 @@ int gitsrc_scanner_new(struct moat_scan *s, git_repository *repo, const struct g
             sc->nwk++; /* its handle is released below */
             goto out;
         }
-        wk->rd = gitsrc_reader_new(ps, GITSRC_BLOB_CACHE);
+        wk->rd = gitsrc_reader_new(ps, GITSRC_READ_CACHE);
     }
     *out = sc;
     sc = NULL;
@@ -180,6 +182,16 @@ void gitsrc_scanner_run(struct gitsrc_scanner *sc, int worker, struct gitsrc_blo
 
     for (size_t i = 0; i < n; i++)
         scan_one(sc, wk, &v[i]);
+}
+
+struct gitsrc_reader *gitsrc_scanner_reader(struct gitsrc_scanner *sc, int worker)
+{
+    return sc->wk[worker].rd;
+}
+
+git_odb *gitsrc_scanner_odb(struct gitsrc_scanner *sc, int worker)
+{
+    return sc->wk[worker].odb;
 }
 
 void gitsrc_scanner_free(struct gitsrc_scanner *sc)
@@ -213,7 +225,8 @@ static void scan_task(void *arg, int worker)
         size_t i = atomic_fetch_add(&j->next, GITSRC_CHUNK);
         if (i >= j->n)
             break;
-        gitsrc_scanner_run(j->sc, worker, j->v + i, j->n - i < GITSRC_CHUNK ? j->n - i : GITSRC_CHUNK);
+        gitsrc_scanner_run(j->sc, worker, j->v + i,
+                           j->n - i < GITSRC_CHUNK ? j->n - i : GITSRC_CHUNK);
     }
 }
 

@@ -79,6 +79,7 @@ bool gitsrc_oidset_has(const struct gitsrc_oidset *set, const git_oid *id, enum 
 /* ---- scanning a list of blobs in parallel (blobs.c) ---- */
 
 struct gitsrc_packs;
+struct gitsrc_reader;
 
 /* One blob to read and scan. */
 struct gitsrc_blob {
@@ -86,7 +87,7 @@ struct gitsrc_blob {
     const char *path;                 /* path in the introducing commit */
     const struct scan_origin *origin; /* that commit; NULL for the index or a ref's tree */
     uint64_t order; /* GITSRC_ORDER() in the packs, UINT64_MAX when in none: the reading order */
-    bool clean;                       /* read and scanned (findings or not) */
+    bool clean;     /* read and scanned (findings or not) */
 };
 
 /* Read and scan the n blobs in v on the scan's threads, in the order they
@@ -106,6 +107,9 @@ MOAT_NODISCARD int gitsrc_scanner_new(struct moat_scan *s, git_repository *repo,
 /* Read and scan v[0..n) on worker (< nthreads; one thread per worker at a
  * time). v[i].order says where each is in ps (UINT64_MAX: look it up). */
 void gitsrc_scanner_run(struct gitsrc_scanner *sc, int worker, struct gitsrc_blob *v, size_t n);
+/* Worker's pack reader and libgit2 odb, for other reads on its thread. */
+struct gitsrc_reader *gitsrc_scanner_reader(struct gitsrc_scanner *sc, int worker);
+git_odb *gitsrc_scanner_odb(struct gitsrc_scanner *sc, int worker);
 /* Log the missing blobs not named yet, and free sc (NULL is fine). */
 void gitsrc_scanner_free(struct gitsrc_scanner *sc);
 
@@ -157,6 +161,14 @@ MOAT_NODISCARD int gitsrc_idx_parse(struct gitsrc_idx *x, const unsigned char *d
  * it is not there or the index contradicts itself (a fanout entry out of
  * order or past the object count, a large offset past the table). */
 uint64_t gitsrc_idx_find(const struct gitsrc_idx *x, const git_oid *id);
+
+/* The position of id in the index x (parsed), in *pos; false when it is
+ * not there or the index contradicts itself. */
+bool gitsrc_idx_pos(const struct gitsrc_idx *x, const git_oid *id, uint32_t *pos);
+
+/* The pack offset of the object at position pos (< x->n) of the index x, or
+ * UINT64_MAX when a large offset points past the table. */
+uint64_t gitsrc_idx_offset(const struct gitsrc_idx *x, uint32_t pos);
 
 /* An upper bound of the size of the blob whose header is at off in the pack
  * file data[0..len) (12-byte header, objects, 20-byte checksum), from that
@@ -224,10 +236,10 @@ bool gitsrc_packs_find(const struct gitsrc_packs *ps, const git_oid *id, uint32_
 void gitsrc_sort_pack_order(const struct gitsrc_packs *ps, struct gitsrc_blob *v, size_t n);
 
 /* v[i].order of a blob at off in pack p, and back. */
-#define GITSRC_ORDER(p, off)    ((uint64_t)(p) << 44 | (off))
-#define GITSRC_ORDER_PACK(o)    ((uint32_t)((o) >> 44))
-#define GITSRC_ORDER_OFF(o)     ((o) & ((UINT64_C(1) << 44) - 1))
-#define GITSRC_ORDER_MAX_OFF    ((UINT64_C(1) << 44) - 1) /* past it: order is only a hint */
+#define GITSRC_ORDER(p, off) ((uint64_t)(p) << 44 | (off))
+#define GITSRC_ORDER_PACK(o) ((uint32_t)((o) >> 44))
+#define GITSRC_ORDER_OFF(o)  ((o) & ((UINT64_C(1) << 44) - 1))
+#define GITSRC_ORDER_MAX_OFF ((UINT64_C(1) << 44) - 1) /* past it: order is only a hint */
 
 /* ---- deltas (delta.c) ---- */
 
@@ -268,8 +280,8 @@ struct gitsrc_obj {
 /* Drop a reference to o (NULL is fine). */
 void gitsrc_obj_release(struct gitsrc_obj *o);
 
-/* One thread's reader of the objects in packs: a zlib stream and a cache of
- * the objects it built last, the bases of the next deltas. */
+/* struct gitsrc_reader: one thread's reader of the objects in packs, a zlib
+ * stream and a cache of the objects it built last, the next deltas' bases. */
 
 /* A reader of the packs ps (borrowed; they outlive it) keeping up to
  * cache_max bytes of objects. */
@@ -291,14 +303,59 @@ MOAT_NODISCARD int gitsrc_reader_read_at(struct gitsrc_reader *r, uint32_t p, ui
                                          size_t max, struct gitsrc_obj **out, git_object_t *type,
                                          size_t *size, struct moat_err *err);
 
+/* ---- commits read ahead (commits.c) ---- */
+
+/* A signature as a commit holds it; name and email point into its bytes. */
+struct gitsrc_sig {
+    const char *name, *email;
+    size_t nlen, elen;
+    int64_t time; /* seconds since the epoch */
+    int offset;   /* minutes east of UTC */
+};
+
+/* Parse a commit object's bytes if they are what git writes: "tree <id>",
+ * any "parent <id>" lines, one "author" line, then a "committer" line, each
+ * signature "Name <email> <seconds> <+-hhmm>" with nothing for libgit2 to
+ * trim or guess. Then *tree and *author are what libgit2 parses, and true is
+ * returned. false for anything else: libgit2 is to parse it. */
+bool gitsrc_commit_parse(const unsigned char *data, size_t len, git_oid *tree,
+                         struct gitsrc_sig *author);
+
+/* One commit read ahead. */
+struct gitsrc_commit {
+    bool parsed; /* gitsrc_commit_parse took it: tree, author and date are set */
+    git_oid tree;
+    struct gitsrc_sig author;
+    char date[32]; /* the author's, as gitsrc_iso_date writes it; "" when forged */
+    size_t len;
+    unsigned char raw[]; /* the object's len bytes, then a NUL */
+};
+
+/* The whole commits in the packs ps (borrowed), by index position. */
+struct gitsrc_commits {
+    const struct gitsrc_packs *ps;
+    struct gitsrc_commit **slot; /* NULL: not a commit we read */
+    size_t *first;               /* the first slot of each pack, and the count */
+    size_t n;
+};
+
+/* Read and parse every whole commit (up to 1 MiB) of ps on nthreads threads.
+ * Objects that cannot be read are left out (libgit2 reads them, or says
+ * why not). Never fails. */
+void gitsrc_commits_load(struct gitsrc_commits *c, const struct gitsrc_packs *ps, size_t nthreads);
+/* The commit id as read ahead, or NULL. */
+const struct gitsrc_commit *gitsrc_commits_get(const struct gitsrc_commits *c, const git_oid *id);
+void gitsrc_commits_release(struct gitsrc_commits *c);
+
 /* ---- serving libgit2 from our reader (odb.c) ---- */
 
 /* Add a backend to repo's object database, ahead of libgit2's packs, that
- * reads objects from ps (borrowed: they must outlive repo) with a reader of
- * its own; what it cannot read is passed on to libgit2's backends. Use repo
- * from one thread at a time, as always. Returns 0 or MOAT_EGIT. */
+ * serves the commits of c (NULL: none) and reads other objects from ps with
+ * a reader of its own; both are borrowed and must outlive repo. What it
+ * cannot read is passed on to libgit2's backends. Use repo from one thread
+ * at a time, as always. Returns 0 or MOAT_EGIT. */
 MOAT_NODISCARD int gitsrc_odb_attach(git_repository *repo, const struct gitsrc_packs *ps,
-                                     struct moat_err *err);
+                                     const struct gitsrc_commits *c, struct moat_err *err);
 
 /* ---- shallow clones (shallow.c) ---- */
 

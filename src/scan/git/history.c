@@ -1,17 +1,28 @@
 /* moat scan --git: every blob reachable from the refs (or a revision range),
- * found by walking the commits' trees oldest first, read once from the object
- * database by parallel workers and credited to the commit that introduced it.
+ * found by walking the commits' trees oldest first, read once from the packs
+ * by parallel workers and credited to the commit that introduced it.
  *
- * Commits are listed oldest first (libgit2's revision walk), each with its
- * tree and its origin. Their trees are then walked depth first, skipping every
- * tree and blob already seen: the first commit whose tree holds a blob is the
- * one that introduced it. The list is cut into one segment per thread, each
- * walked with its own repository handle and seen set; a blob met in several
- * segments is credited to the earliest, so the result is the same as one
- * walk's. Each segment repeats the walk of its first full tree: a few hundred
- * objects against tens of thousands saved. */
+ * Commits are listed oldest first (libgit2's revision walk, served the
+ * commits read ahead by every thread: commits.c), each with its tree and its
+ * origin. Their trees are then walked depth first, skipping every tree and
+ * blob already seen: the first commit whose tree holds a blob is the one
+ * that introduced it. The list is cut into segments, a few per thread, each
+ * walked with its own seen set; a blob met in several segments is credited to
+ * the earliest, so the result is the same as one walk's. Each segment repeats
+ * the walk of its first full tree: a few hundred objects against tens of
+ * thousands saved.
+ *
+ * The threads take the next segment to walk while there is one; segments are
+ * merged in order as soon as they and those before them are walked (a blob is
+ * kept if no earlier segment has it), so that when the last one is walked
+ * little is left to do before the scan. The scan then reads the blobs in the
+ * order they sit in the packs, each thread a run of them at a time: a blob's
+ * delta base was then read just before it, by the same thread, and is in its
+ * reader's cache. (Scanning each segment's blobs as soon as they are merged
+ * was tried: the early segments hold the old versions, deltas of the newer
+ * ones, and the bases were rebuilt again and again.) */
+#include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +31,12 @@
 #include "scan/git/git.h"
 #include "core/banned.h"
 
-#define GITSRC_MAX_BLOBS   (64u << 20) /* unique blobs in one scan (~4 GB of bookkeeping) */
-#define GITSRC_MIN_SEGMENT 512         /* commits worth a walking thread of their own */
-#define GITSRC_TREE_MAX    SCAN_DEFAULT_MAX_FILE /* bytes of a tree we read ourselves */
-#define GITSRC_TREE_CACHE  (32u << 20)           /* bytes of trees each walker keeps */
+#define GITSRC_MAX_BLOBS    (64u << 20) /* unique blobs in one scan (~4 GB of bookkeeping) */
+#define GITSRC_MIN_SEGMENT  512         /* commits worth a segment of their own */
+#define GITSRC_SEGS_PER_THR 4           /* segments per thread: work for whoever is free */
+#define GITSRC_SCAN_CHUNK   32          /* blobs a thread takes to scan at a time */
+#define GITSRC_TREE_MAX     SCAN_DEFAULT_MAX_FILE /* bytes of a tree we read ourselves */
+#define GITSRC_MAIN_CACHE   (4u << 20)            /* bytes of trees the main walker keeps */
 
 struct gcommit {
     git_oid tree; /* zero when the commit could not be read */
@@ -38,26 +51,47 @@ struct frame {
     size_t plen;                  /* length of this tree's path in walker.path */
 };
 
+/* What one walk collects: the blobs new to it and their paths. */
+struct segment {
+    size_t from, to; /* of h->commits */
+    struct gitsrc_oidset seen;
+    struct moat_arena arena; /* paths */
+    struct moat_map paths;
+    MOAT_VEC(struct gitsrc_blob) found; /* in commit order; once merged, those to scan */
+    bool walked;
+    int rc;
+    struct moat_err err;
+};
+
 struct hist;
 
-/* One thread's walk. */
+/* A walk in progress on one thread. */
 struct walker {
     struct hist *h;
-    git_repository *repo; /* borrowed when own is NULL */
-    git_odb *odb;
-    git_repository *own;
+    git_odb *odb; /* libgit2's, for what the reader leaves to it */
     struct gitsrc_reader *rd;
     struct gitsrc_oidset *seen;       /* what this walk has met */
     const struct gitsrc_oidset *base; /* met before it began: cached and hidden; or NULL */
-    struct gitsrc_oidset own_seen;
-    struct moat_arena arena; /* paths */
-    struct moat_map paths;
-    MOAT_VEC(struct gitsrc_blob) found; /* new blobs, in commit order */
+    struct segment *seg;              /* where new blobs go */
     MOAT_VEC(struct frame) stack;
     char path[GITSRC_PATH_MAX + 1];
     size_t prefix; /* bytes of path before the tree's own paths ("ref:") */
     const struct scan_origin *origin;
-    size_t from, to; /* the segment of h->commits */
+};
+
+/* The threads' shared work (see the top of the file). */
+struct pipe {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct segment *segs;
+    size_t nseg, next_seg; /* segments, the next one to walk */
+    size_t merged;         /* segments merged so far, in order */
+    bool merging;          /* a thread is merging (only one at a time) */
+    bool scan_ready;       /* everything is merged into h->blobs, in pack order */
+    size_t scan_pos;       /* the next blob of h->blobs to scan */
+    struct gitsrc_scanner *sc;
+    struct walker *walkers; /* one per thread */
+    size_t nthreads;
     int rc;
     struct moat_err err;
 };
@@ -67,33 +101,47 @@ struct hist {
     git_repository *repo;
     git_odb *odb;
     struct gitsrc_packs packs;
-    struct gitsrc_oidset base; /* the cache's blobs, and all that hidden commits hold */
-    struct gitsrc_oidset uniq; /* every blob and tree to scan or walked past */
-    struct moat_arena arena;   /* origins and their strings */
-    struct moat_map strings;   /* interned names and e-mails */
+    struct gitsrc_commits ahead; /* the commits, read ahead */
+    struct gitsrc_oidset base;   /* the cache's blobs, and all that hidden commits hold */
+    struct gitsrc_oidset uniq;   /* every blob to scan */
+    struct moat_arena arena;     /* origins and their strings */
+    struct moat_map strings;     /* interned names and e-mails */
     struct gcommit *commits;
     size_t ncommits;
-    struct walker *walkers;
-    size_t nwalkers;
-    struct walker main; /* hidden commits and refs to trees, on this thread */
-    MOAT_VEC(struct gitsrc_blob) blobs;
+    struct pipe pipe;
+    _Atomic int pipe_stop;              /* a segment failed: the others stop walking */
+    struct walker main;                 /* hidden commits and refs to trees */
+    struct segment main_seg;            /* the blobs refs hold */
+    MOAT_VEC(struct gitsrc_blob) blobs; /* every blob to scan */
     _Atomic size_t missing;
     struct gitsrc_cache cache; /* --cache */
 };
 
-static void walker_init(struct walker *w, struct hist *h, struct gitsrc_oidset *seen,
-                        const struct gitsrc_oidset *base)
+static void segment_init(struct segment *g, size_t from, size_t to)
+{
+    memset(g, 0, sizeof(*g));
+    g->from = from;
+    g->to = to;
+    gitsrc_oidset_init(&g->seen);
+    moat_arena_init(&g->arena, 0);
+    moat_map_init(&g->paths);
+}
+
+static void segment_release(struct segment *g)
+{
+    gitsrc_oidset_release(&g->seen);
+    moat_map_release(&g->paths, NULL);
+    moat_arena_release(&g->arena);
+    free(g->found.v);
+    memset(g, 0, sizeof(*g));
+}
+
+static void walker_init(struct walker *w, struct hist *h, git_odb *odb, struct gitsrc_reader *rd)
 {
     memset(w, 0, sizeof(*w));
     w->h = h;
-    w->repo = h->repo;
-    w->odb = h->odb;
-    gitsrc_oidset_init(&w->own_seen);
-    w->seen = seen ? seen : &w->own_seen;
-    w->base = base;
-    moat_arena_init(&w->arena, 0);
-    moat_map_init(&w->paths);
-    w->rd = gitsrc_reader_new(&h->packs, GITSRC_TREE_CACHE);
+    w->odb = odb;
+    w->rd = rd;
 }
 
 static void frame_release(struct frame *f)
@@ -102,20 +150,12 @@ static void frame_release(struct frame *f)
     git_odb_object_free(f->gobj);
 }
 
+/* Frees the walk's stack; the reader and odb are borrowed. */
 static void walker_release(struct walker *w)
 {
-    if (!w->h)
-        return;
     for (size_t i = 0; i < w->stack.n; i++)
         frame_release(&w->stack.v[i]);
     free(w->stack.v);
-    gitsrc_reader_free(w->rd);
-    free(w->found.v);
-    moat_map_release(&w->paths, NULL);
-    moat_arena_release(&w->arena);
-    gitsrc_oidset_release(&w->own_seen);
-    git_odb_free(w->own ? w->odb : NULL);
-    git_repository_free(w->own);
     memset(w, 0, sizeof(*w));
 }
 
@@ -128,14 +168,19 @@ static void hist_init(struct hist *h, struct moat_scan *s)
     moat_arena_init(&h->arena, 0);
     moat_map_init(&h->strings);
     gitsrc_cache_init(&h->cache);
+    segment_init(&h->main_seg, 0, 0);
 }
 
 static void hist_release(struct hist *h)
 {
+    struct gitsrc_reader *main_rd = h->main.rd;
+
     walker_release(&h->main);
-    for (size_t i = 0; i < h->nwalkers; i++)
-        walker_release(&h->walkers[i]);
-    free(h->walkers);
+    gitsrc_reader_free(main_rd);
+    segment_release(&h->main_seg);
+    for (size_t i = 0; i < h->pipe.nseg; i++)
+        segment_release(&h->pipe.segs[i]);
+    free(h->pipe.segs);
     free(h->commits);
     free(h->blobs.v);
     moat_map_release(&h->strings, NULL);
@@ -145,7 +190,9 @@ static void hist_release(struct hist *h)
     gitsrc_cache_release(&h->cache);
     git_odb_free(h->odb);
     git_repository_free(h->repo);
-    gitsrc_packs_release(&h->packs); /* after the repository: its odb reads them */
+    /* after the repository: its odb reads them */
+    gitsrc_commits_release(&h->ahead);
+    gitsrc_packs_release(&h->packs);
 }
 
 static const char *intern(struct moat_map *m, struct moat_arena *a, const char *str, size_t len)
@@ -214,7 +261,11 @@ static bool tree_read(struct walker *w, const git_oid *id, const char *where, st
         return true;
     }
     if (e == MOAT_EPARSE) {
-        scan_warn(w->h->s, where, err.msg);
+        char msg[320];
+        if (moat_snprintf(msg, sizeof(msg), "cannot read tree: %s", err.msg) != 0) {
+            /* a truncated message still says enough */
+        }
+        scan_warn(w->h->s, where, msg);
         return false;
     }
     /* not in a pack we read, or unusual: libgit2's */
@@ -273,8 +324,9 @@ int gitsrc_tree_entry(const unsigned char *data, size_t len, struct gitsrc_entry
 
 /* Visit the tree root (named where in warnings; paths start with
  * w->path[0..w->prefix)) depth first, skipping every tree and blob already
- * seen. With record, each new blob is added to w->found, credited to
- * w->origin; without, they are only marked seen. */
+ * seen. With record, each new blob is added to w->seg, credited to
+ * w->origin, with where it sits in the packs; without, they are only marked
+ * seen. */
 static int walk_tree(struct walker *w, const git_oid *root, const char *where, bool record,
                      struct moat_err *err)
 {
@@ -334,15 +386,20 @@ static int walk_tree(struct walker *w, const git_oid *root, const char *where, b
                 MOAT_VEC_PUSH(&w->stack, sub); /* invalidates f */
             }
         } else if (record) {
-            struct gitsrc_blob b = { .origin = w->origin };
-            if (w->found.n >= GITSRC_MAX_BLOBS) {
+            struct gitsrc_blob b = { .origin = w->origin, .order = UINT64_MAX };
+            struct segment *g = w->seg;
+            uint32_t pack;
+            uint64_t off;
+            if (g->found.n >= GITSRC_MAX_BLOBS) {
                 rc = moat_err_set(err, MOAT_ETOOBIG, "more than %u unique blobs in the history",
                                   GITSRC_MAX_BLOBS);
                 break;
             }
             git_oid_cpy(&b.id, e.id);
-            b.path = intern(&w->paths, &w->arena, w->path, plen);
-            MOAT_VEC_PUSH(&w->found, b);
+            b.path = intern(&g->paths, &g->arena, w->path, plen);
+            if (gitsrc_packs_find(&w->h->packs, e.id, &pack, &off) && off <= GITSRC_ORDER_MAX_OFF)
+                b.order = GITSRC_ORDER(pack, off);
+            MOAT_VEC_PUSH(&g->found, b);
         }
     }
     while (w->stack.n)
@@ -455,8 +512,46 @@ out:
     return rc;
 }
 
-/* List the commits oldest first, each with its tree and origin. The commits
- * come from the object cache: the revision walk has just read them. */
+/* One commit's tree and origin, from the commit read ahead when the strict
+ * parse took it, else from libgit2. */
+static void commit_origin(struct hist *h, const git_oid *id, struct gcommit *gc)
+{
+    const struct gitsrc_commit *cm = gitsrc_commits_get(&h->ahead, id);
+    const char *hex = gc->origin.commit;
+    git_commit *c = NULL;
+    char date[64];
+    int e;
+
+    if (cm && cm->parsed) {
+        const struct gitsrc_sig *a = &cm->author;
+        git_oid_cpy(&gc->tree, &cm->tree);
+        gc->origin.author = intern(&h->strings, &h->arena, a->name, a->nlen);
+        gc->origin.email = intern(&h->strings, &h->arena, a->email, a->elen);
+        if (cm->date[0])
+            gc->origin.date = moat_arena_strndup(&h->arena, cm->date, strlen(cm->date));
+        return;
+    }
+    if ((e = git_commit_lookup(&c, h->repo, id)) != 0) {
+        if (e == GIT_ENOTFOUND)
+            gitsrc_warn_missing(h->s, &h->missing, hex, "commit");
+        else
+            gitsrc_warn_git(h->s, hex, "cannot read commit");
+        return;
+    }
+    git_oid_cpy(&gc->tree, git_commit_tree_id(c));
+    {
+        const git_signature *a = git_commit_author(c);
+        if (a && a->name)
+            gc->origin.author = intern(&h->strings, &h->arena, a->name, strlen(a->name));
+        if (a && a->email)
+            gc->origin.email = intern(&h->strings, &h->arena, a->email, strlen(a->email));
+        if (a && gitsrc_iso_date(a->when.time, a->when.offset, date, sizeof(date)) == 0)
+            gc->origin.date = moat_arena_strndup(&h->arena, date, strlen(date));
+    }
+    git_commit_free(c);
+}
+
+/* List the commits oldest first, each with its tree and origin. */
 static int list_commits(struct hist *h, git_revwalk *walk, struct moat_err *err)
 {
     MOAT_VEC(git_oid) ids = { 0 };
@@ -465,7 +560,6 @@ static int list_commits(struct hist *h, git_revwalk *walk, struct moat_err *err)
 
     while ((e = git_revwalk_next(&id, walk)) == 0)
         MOAT_VEC_PUSH(&ids, id);
-    if (getenv("TT")) fprintf(stderr, "revwalk done\n");
     if (e != GIT_ITEROVER) {
         rc = moat_err_set(err, MOAT_EGIT, "walking the history: %s", gitsrc_msg());
         goto out;
@@ -474,102 +568,15 @@ static int list_commits(struct hist *h, git_revwalk *walk, struct moat_err *err)
     h->ncommits = ids.n;
     for (size_t i = 0; i < ids.n; i++) {
         struct gcommit *gc = &h->commits[i];
-        const git_signature *a;
-        git_commit *c = NULL;
         char *hex = moat_arena_alloc(&h->arena, GIT_OID_HEXSZ + 1);
-        char date[64];
 
         git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &ids.v[i]);
         gc->origin.commit = hex;
         h->s->commits++;
-        if ((e = git_commit_lookup(&c, h->repo, &ids.v[i])) != 0) {
-            if (e == GIT_ENOTFOUND)
-                gitsrc_warn_missing(h->s, &h->missing, hex, "commit");
-            else
-                gitsrc_warn_git(h->s, hex, "cannot read commit");
-            continue;
-        }
-        git_oid_cpy(&gc->tree, git_commit_tree_id(c));
-        if ((a = git_commit_author(c))) {
-            if (a->name)
-                gc->origin.author = intern(&h->strings, &h->arena, a->name, strlen(a->name));
-            if (a->email)
-                gc->origin.email = intern(&h->strings, &h->arena, a->email, strlen(a->email));
-            if (gitsrc_iso_date(a->when.time, a->when.offset, date, sizeof(date)) == 0)
-                gc->origin.date = moat_arena_strndup(&h->arena, date, strlen(date));
-        }
-        git_commit_free(c);
+        commit_origin(h, &ids.v[i], gc);
     }
 out:
     free(ids.v);
-    return rc;
-}
-
-static void walk_segment(void *arg, int worker)
-{
-    struct walker *w = arg;
-
-    (void)worker;
-    for (size_t i = w->from; i < w->to && w->rc == 0; i++) {
-        const struct gcommit *c = &w->h->commits[i];
-        if (git_oid_is_zero(&c->tree))
-            continue;
-        w->origin = &c->origin;
-        w->prefix = 0;
-        w->rc = walk_tree(w, &c->tree, c->origin.commit, true, &w->err);
-    }
-}
-
-/* Walk the commits' trees, one segment per thread, and merge what the
- * segments found into h->blobs, earliest first. */
-static int walk_commits(struct hist *h, struct moat_err *err)
-{
-    size_t n = gitsrc_thread_count(h->s, h->ncommits, GITSRC_MIN_SEGMENT);
-    struct moat_pool *pool = NULL;
-    int rc = 0;
-
-    h->walkers = moat_calloc(n, sizeof(*h->walkers));
-    for (size_t i = 0; i < n; i++) {
-        struct walker *w = &h->walkers[i];
-        walker_init(w, h, NULL, &h->base);
-        h->nwalkers++;
-        w->from = h->ncommits * i / n;
-        w->to = h->ncommits * (i + 1) / n;
-        if (n > 1 && (rc = gitsrc_repo_handle(h->repo, &w->own, &w->odb, err)) != 0)
-            goto out;
-        if (w->own)
-            w->repo = w->own;
-    }
-    if (n == 1) {
-        walk_segment(&h->walkers[0], 0);
-    } else {
-        pool = moat_pool_new((int)n, n);
-        for (size_t i = 0; i < n; i++)
-            moat_pool_submit(pool, walk_segment, &h->walkers[i]);
-        moat_pool_wait(pool);
-    }
-    for (size_t i = 0; i < n; i++) {
-        struct walker *w = &h->walkers[i];
-        if (w->rc != 0) {
-            rc = moat_err_set(err, w->rc, "%s", w->err.msg);
-            goto out;
-        }
-        for (size_t k = 0; k < w->found.n; k++) {
-            if (!gitsrc_oidset_add(&h->uniq, &w->found.v[k].id, GITSRC_BLOB))
-                continue;
-            if (h->blobs.n >= GITSRC_MAX_BLOBS) {
-                rc = moat_err_set(err, MOAT_ETOOBIG, "more than %u unique blobs in the history",
-                                  GITSRC_MAX_BLOBS);
-                goto out;
-            }
-            MOAT_VEC_PUSH(&h->blobs, w->found.v[k]);
-        }
-        free(w->found.v);
-        w->found.v = NULL;
-        w->found.n = w->found.cap = 0;
-    }
-out:
-    moat_pool_free(pool);
     return rc;
 }
 
@@ -588,6 +595,7 @@ static int walk_ref_objects(struct hist *h, struct moat_err *err)
     w->seen = &h->uniq;
     w->base = &h->base;
     w->origin = NULL;
+    w->seg = &h->main_seg;
     if (git_reference_iterator_new(&it, h->repo) != 0)
         return moat_err_set(err, MOAT_EGIT, "listing refs: %s", gitsrc_msg());
     while (rc == 0 && git_reference_next(&ref, it) == 0) {
@@ -604,10 +612,10 @@ static int walk_ref_objects(struct hist *h, struct moat_err *err)
                 target = peeled;
             id = git_object_id(target);
             if (git_object_type(target) == GIT_OBJECT_BLOB && first_visit(w, id, GITSRC_BLOB)) {
-                struct gitsrc_blob b = { .origin = NULL };
+                struct gitsrc_blob b = { .origin = NULL, .order = UINT64_MAX };
                 git_oid_cpy(&b.id, id);
-                b.path = intern(&w->paths, &w->arena, name, nlen);
-                MOAT_VEC_PUSH(&w->found, b);
+                b.path = intern(&w->seg->paths, &w->seg->arena, name, nlen);
+                MOAT_VEC_PUSH(&w->seg->found, b);
             } else if (git_object_type(target) == GIT_OBJECT_TREE) {
                 memcpy(w->path, name, nlen);
                 w->path[nlen] = ':';
@@ -621,8 +629,195 @@ static int walk_ref_objects(struct hist *h, struct moat_err *err)
         git_reference_free(ref);
     }
     git_reference_iterator_free(it);
-    for (size_t k = 0; rc == 0 && k < w->found.n; k++)
-        MOAT_VEC_PUSH(&h->blobs, w->found.v[k]);
+    return rc;
+}
+
+static void walk_segment(struct walker *w, struct segment *g)
+{
+    struct hist *h = w->h;
+
+    w->seg = g;
+    w->seen = &g->seen;
+    w->base = &h->base;
+    for (size_t i = g->from; i < g->to && g->rc == 0 && atomic_load(&h->pipe_stop) == 0; i++) {
+        const struct gcommit *c = &h->commits[i];
+        if (git_oid_is_zero(&c->tree))
+            continue;
+        w->origin = &c->origin;
+        w->prefix = 0;
+        g->rc = walk_tree(w, &c->tree, c->origin.commit, true, &g->err);
+    }
+    gitsrc_oidset_release(&g->seen); /* its memory, now: the walk is over */
+}
+
+static int order_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const struct gitsrc_blob *)a)->order, y = ((const struct gitsrc_blob *)b)->order;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Add the blobs of g that no earlier segment has to h->blobs. Called for one
+ * segment at a time, in order. */
+static int merge_segment(struct hist *h, struct segment *g, struct moat_err *err)
+{
+    int rc = 0;
+
+    if (g->rc != 0)
+        return moat_err_set(err, g->rc, "%s", g->err.msg);
+    for (size_t k = 0; k < g->found.n && rc == 0; k++) {
+        if (!gitsrc_oidset_add(&h->uniq, &g->found.v[k].id, GITSRC_BLOB))
+            continue;
+        if (h->blobs.n >= GITSRC_MAX_BLOBS)
+            rc = moat_err_set(err, MOAT_ETOOBIG, "more than %u unique blobs in the history",
+                              GITSRC_MAX_BLOBS);
+        else
+            MOAT_VEC_PUSH(&h->blobs, g->found.v[k]);
+    }
+    free(g->found.v);
+    memset(&g->found, 0, sizeof(g->found));
+    return rc;
+}
+
+/* After the last segment: the refs to trees and blobs, then every blob in
+ * the order of the packs. */
+static int merge_refs(struct hist *h, struct moat_err *err)
+{
+    struct segment *g = &h->main_seg;
+    int rc;
+
+    if (!h->s->opts->git_range && (rc = walk_ref_objects(h, err)) != 0)
+        return rc;
+    for (size_t k = 0; k < g->found.n; k++)
+        MOAT_VEC_PUSH(&h->blobs, g->found.v[k]);
+    if (h->blobs.n > 1)
+        qsort(h->blobs.v, h->blobs.n, sizeof(*h->blobs.v), order_cmp);
+    return 0;
+}
+
+/* With p->mu held: merge the segments walked, in order, and after the last
+ * one the refs. One thread at a time does it, with the lock dropped. Returns
+ * whether it did anything. */
+static bool pipe_merge(struct hist *h)
+{
+    struct pipe *p = &h->pipe;
+    bool did = false;
+
+    while (!p->merging && p->rc == 0 && !p->scan_ready) {
+        struct moat_err err = { 0 };
+        int rc;
+
+        if (p->merged < p->nseg && p->segs[p->merged].walked) {
+            p->merging = true;
+            pthread_mutex_unlock(&p->mu);
+            rc = merge_segment(h, &p->segs[p->merged], &err);
+            pthread_mutex_lock(&p->mu);
+            p->merged++;
+        } else if (p->merged == p->nseg) {
+            p->merging = true;
+            pthread_mutex_unlock(&p->mu);
+            rc = merge_refs(h, &err);
+            pthread_mutex_lock(&p->mu);
+            p->scan_ready = true;
+        } else {
+            break;
+        }
+        p->merging = false;
+        did = true;
+        if (rc != 0 && p->rc == 0) {
+            p->rc = rc;
+            p->err = err;
+            atomic_store(&h->pipe_stop, 1);
+        }
+        pthread_cond_broadcast(&p->cv);
+    }
+    return did;
+}
+
+/* One thread: walk segments while there are some, then scan. */
+static void pipe_task(void *arg, int worker)
+{
+    struct hist *h = arg;
+    struct pipe *p = &h->pipe;
+    struct walker *w = &p->walkers[worker];
+
+    pthread_mutex_lock(&p->mu);
+    while (p->rc == 0) {
+        if (p->next_seg < p->nseg) {
+            struct segment *g = &p->segs[p->next_seg++];
+            pthread_mutex_unlock(&p->mu);
+            walk_segment(w, g);
+            pthread_mutex_lock(&p->mu);
+            g->walked = true;
+            pipe_merge(h);
+            continue;
+        }
+        if (p->scan_ready) {
+            /* Long runs while there is much left, short ones at the end
+             * to share the rest: in a run, each blob's delta base was
+             * read just before it, into this thread's cache. */
+            size_t i = p->scan_pos, left = h->blobs.n - i, n = left / (2 * p->nthreads);
+            if (left == 0)
+                break;
+            if (n < GITSRC_SCAN_CHUNK)
+                n = left < GITSRC_SCAN_CHUNK ? left : GITSRC_SCAN_CHUNK;
+            p->scan_pos += n;
+            pthread_mutex_unlock(&p->mu);
+            gitsrc_scanner_run(p->sc, worker, h->blobs.v + i, n);
+            pthread_mutex_lock(&p->mu);
+            continue;
+        }
+        if (!pipe_merge(h))
+            pthread_cond_wait(&p->cv, &p->mu);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Walk the commits' trees and the refs, and scan every blob found, on
+ * nthreads threads. */
+static int walk_and_scan(struct hist *h, size_t nthreads, struct moat_err *err)
+{
+    struct pipe *p = &h->pipe;
+    struct moat_pool *pool = NULL;
+    size_t nseg = nthreads > 1 ? h->ncommits / GITSRC_MIN_SEGMENT : 1;
+    int rc;
+
+    if (nseg > nthreads * GITSRC_SEGS_PER_THR)
+        nseg = nthreads * GITSRC_SEGS_PER_THR;
+    if (nseg == 0)
+        nseg = 1;
+    p->nthreads = nthreads;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->segs = moat_calloc(nseg, sizeof(*p->segs));
+    for (size_t i = 0; i < nseg; i++, p->nseg++)
+        segment_init(&p->segs[i], h->ncommits * i / nseg, h->ncommits * (i + 1) / nseg);
+    if ((rc = gitsrc_scanner_new(h->s, h->repo, &h->packs, nthreads, &p->sc, err)) != 0)
+        goto out;
+    p->walkers = moat_calloc(nthreads, sizeof(*p->walkers));
+    for (size_t i = 0; i < nthreads; i++)
+        walker_init(&p->walkers[i], h, gitsrc_scanner_odb(p->sc, (int)i),
+                    gitsrc_scanner_reader(p->sc, (int)i));
+    if (nthreads == 1) {
+        pipe_task(h, 0);
+    } else {
+        pool = moat_pool_new((int)nthreads, nthreads);
+        for (size_t i = 0; i < nthreads; i++)
+            moat_pool_submit(pool, pipe_task, h);
+        moat_pool_wait(pool);
+    }
+    if (p->rc != 0)
+        rc = moat_err_set(err, p->rc, "%s", p->err.msg);
+out:
+    moat_pool_free(pool);
+    for (size_t i = 0; p->walkers && i < nthreads; i++)
+        walker_release(&p->walkers[i]);
+    free(p->walkers);
+    p->walkers = NULL;
+    gitsrc_scanner_free(p->sc);
+    p->sc = NULL;
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
     return rc;
 }
 
@@ -672,10 +867,19 @@ static void dedupe_findings(struct hist *h)
     moat_map_release(&order, NULL);
 }
 
-static double cpu_now(void) { struct timespec ts; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts); return ts.tv_sec + ts.tv_nsec / 1e9; }
-#define TT(l) do { if (getenv("TT")) fprintf(stderr, "%-12s wall %.3f cpu %.3f\n", l, moat_now() - t0, cpu_now()); } while (0)
+/* Whether libgit2 caches the commits it reads (its default limit is 4 KiB). */
+static void walk_cache_commits(bool on)
+{
+    if (git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_COMMIT,
+                         on ? (size_t)4096 : (size_t)0) != 0) {
+        /* only a type libgit2 does not know fails; the cache is a speed matter */
+    }
+}
+
 int scan_git_history(struct moat_scan *s, struct moat_err *err)
 {
+    size_t nthreads = gitsrc_thread_count(s, SIZE_MAX / 2, 1);
+    const struct moat_scan_opts *o = s->opts;
     git_revwalk *walk = NULL;
     double t0 = moat_now();
     struct hist h;
@@ -684,7 +888,7 @@ int scan_git_history(struct moat_scan *s, struct moat_err *err)
     if ((rc = gitsrc_setup(err)) != 0)
         return rc;
     hist_init(&h, s);
-    if ((rc = gitsrc_repo_open(s->opts->root, &h.repo, err)) != 0 ||
+    if ((rc = gitsrc_repo_open(o->root, &h.repo, err)) != 0 ||
         (rc = gitsrc_graft_shallow(h.repo, err)) != 0)
         goto out;
     if (git_repository_odb(&h.odb, h.repo) != 0 || git_revwalk_new(&walk, h.repo) != 0) {
@@ -692,39 +896,45 @@ int scan_git_history(struct moat_scan *s, struct moat_err *err)
         goto out;
     }
     gitsrc_packs_open(&h.packs, h.repo);
-    if ((rc = gitsrc_odb_attach(h.repo, &h.packs, err)) != 0)
+    /* The whole history: every commit is walked, so all are read ahead. A
+     * range or --since may walk a few of many; reading all would be waste. */
+    if (!o->git_range && !o->since) {
+        gitsrc_commits_load(&h.ahead, &h.packs, nthreads);
+        MOAT_LOG(DEBUG, "git", "commits read ahead in %.3f s", moat_now() - t0);
+    }
+    if ((rc = gitsrc_odb_attach(h.repo, &h.packs, &h.ahead, err)) != 0)
         goto out;
-    TT("open");
-    walker_init(&h.main, &h, &h.base, NULL);
-    if (s->opts->cache && (rc = gitsrc_cache_load(&h.cache, s, &h.base, err)) != 0)
+    walker_init(&h.main, &h, h.odb, gitsrc_reader_new(&h.packs, GITSRC_MAIN_CACHE));
+    h.main.seen = &h.base;
+    h.main.seg = &h.main_seg;
+    if (o->cache && (rc = gitsrc_cache_load(&h.cache, s, &h.base, err)) != 0)
         goto out;
-    if ((rc = walk_setup(&h, walk, err)) != 0)
+    /* libgit2 keeps the commits its revision walk reads in the object cache,
+     * for the lookups that usually follow. Read ahead, they are not looked
+     * up again: caching them, and freeing them at the end, is waste. The
+     * limit is libgit2's, for the whole process, so it is set back at once;
+     * a scan at the same time would only cache less meanwhile. */
+    if (h.ahead.slot)
+        walk_cache_commits(false);
+    if ((rc = walk_setup(&h, walk, err)) == 0)
+        rc = list_commits(&h, walk, err);
+    if (h.ahead.slot)
+        walk_cache_commits(true);
+    if (rc != 0)
         goto out;
-    TT("setup");
-    if ((rc = list_commits(&h, walk, err)) != 0)
-        goto out;
-    TT("list");
     MOAT_LOG(DEBUG, "git", "%zu commits listed in %.3f s", h.ncommits, moat_now() - t0);
-    if ((rc = walk_commits(&h, err)) != 0)
+    if ((rc = walk_and_scan(&h, nthreads, err)) != 0)
         goto out;
-    TT("walk");
-    if (!s->opts->git_range && (rc = walk_ref_objects(&h, err)) != 0)
-        goto out;
-    TT("refs");
     gitsrc_log_missing(h.missing);
-    MOAT_LOG(DEBUG, "git", "%zu commits walked in %.3f s, %zu new blobs to scan",
-             (size_t)s->commits, moat_now() - t0, h.blobs.n);
-    if ((rc = gitsrc_scan_blobs(s, h.repo, h.blobs.v, h.blobs.n, err)) != 0)
-        goto out;
-    TT("scan");
-    if (s->opts->cache)
+    MOAT_LOG(DEBUG, "git", "%zu commits walked, %zu new blobs scanned in %.3f s", h.ncommits,
+             h.blobs.n, moat_now() - t0);
+    if (o->cache)
         gitsrc_cache_mark(&h.cache, s->out); /* before dedupe drops findings of dirty blobs */
     dedupe_findings(&h);
-    if (s->opts->cache)
+    if (o->cache)
         rc = gitsrc_cache_save(&h.cache, s, h.blobs.v, h.blobs.n, err);
 out:
     git_revwalk_free(walk);
     hist_release(&h);
-    TT("end");
     return rc;
 }

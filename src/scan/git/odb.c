@@ -13,24 +13,35 @@
 #include "scan/git/git.h"
 #include "core/banned.h"
 
-#define GITSRC_ODB_PRIORITY 3             /* before libgit2's packs (2), after grafts (1000) */
-#define GITSRC_ODB_CACHE    (4u << 20)    /* bytes of delta bases kept */
-#define GITSRC_ODB_MAX      (256u << 20)  /* bytes of an object served */
+#define GITSRC_ODB_PRIORITY 3            /* before libgit2's packs (2), after grafts (1000) */
+#define GITSRC_ODB_CACHE    (4u << 20)   /* bytes of delta bases kept */
+#define GITSRC_ODB_MAX      (256u << 20) /* bytes of an object served */
 
 struct pack_backend {
     git_odb_backend parent; /* first: libgit2 hands back this pointer */
     struct gitsrc_reader *rd;
+    const struct gitsrc_commits *ahead; /* may be NULL */
 };
 
 static int pb_read(void **out, size_t *len, git_object_t *type, git_odb_backend *be,
                    const git_oid *id)
 {
     struct pack_backend *pb = (struct pack_backend *)be;
+    const struct gitsrc_commit *cm = pb->ahead ? gitsrc_commits_get(pb->ahead, id) : NULL;
     struct gitsrc_obj *obj = NULL;
     git_object_t t;
     size_t size;
-    int rc = gitsrc_reader_read(pb->rd, id, GITSRC_ODB_MAX, &obj, &t, &size, NULL);
+    int rc;
 
+    if (cm) {
+        if (!(*out = git_odb_backend_data_alloc(be, cm->len)))
+            return -1;
+        memcpy(*out, cm->raw, cm->len);
+        *len = cm->len;
+        *type = GIT_OBJECT_COMMIT;
+        return 0;
+    }
+    rc = gitsrc_reader_read(pb->rd, id, GITSRC_ODB_MAX, &obj, &t, &size, NULL);
     if (rc == MOAT_ENOENT)
         return GIT_ENOTFOUND;
     if (rc != 0)
@@ -54,7 +65,8 @@ static void pb_free(git_odb_backend *be)
     free(pb);
 }
 
-int gitsrc_odb_attach(git_repository *repo, const struct gitsrc_packs *ps, struct moat_err *err)
+int gitsrc_odb_attach(git_repository *repo, const struct gitsrc_packs *ps,
+                      const struct gitsrc_commits *c, struct moat_err *err)
 {
     struct pack_backend *pb;
     git_odb *odb = NULL;
@@ -68,6 +80,7 @@ int gitsrc_odb_attach(git_repository *repo, const struct gitsrc_packs *ps, struc
     pb->parent.read = pb_read;
     pb->parent.free = pb_free;
     pb->rd = gitsrc_reader_new(ps, GITSRC_ODB_CACHE);
+    pb->ahead = c;
     if (git_repository_odb(&odb, repo) != 0 ||
         git_odb_add_backend(odb, &pb->parent, GITSRC_ODB_PRIORITY) != 0) {
         rc = moat_err_set(err, MOAT_EGIT, "%s: %s", git_repository_path(repo), gitsrc_msg());

@@ -52,34 +52,102 @@ int gitsrc_idx_parse(struct gitsrc_idx *x, const unsigned char *data, size_t len
     return 0;
 }
 
-uint64_t gitsrc_idx_find(const struct gitsrc_idx *x, const git_oid *id)
+/* The first 8 bytes of an id as a number, for comparing and interpolating. */
+static uint64_t be64(const unsigned char *p)
+{
+    return (uint64_t)be32(p) << 32 | be32(p + 4);
+}
+
+/* How the id at position i of x compares with id, whose first 8 bytes are key. */
+static int idx_cmp(const struct gitsrc_idx *x, uint32_t i, const git_oid *id, uint64_t key)
+{
+    const unsigned char *p = x->ids + (size_t)i * GIT_OID_RAWSZ;
+    uint64_t k = be64(p);
+
+    return k < key ? -1 : k > key ? 1 : memcmp(p, id->id, GIT_OID_RAWSZ);
+}
+
+bool gitsrc_idx_pos(const struct gitsrc_idx *x, const git_oid *id, uint32_t *pos)
 {
     const unsigned char *fan = x->data + 8;
     uint32_t lo = id->id[0] ? be32(fan + (size_t)(id->id[0] - 1) * 4) : 0;
     uint32_t hi = be32(fan + (size_t)id->id[0] * 4);
-    uint64_t off;
+    uint64_t key = be64(id->id);
 
     if (hi > x->n || lo > hi)
-        return UINT64_MAX;
+        return false;
+    /* Ids are uniform: a guess in proportion to the key lands a few entries
+     * from it, and a search outwards from there (steps of 1, 2, 4, ...)
+     * stays within a few cache lines, where a binary search over the
+     * fanout's range would miss the cache at every step. */
+    if (hi - lo > 16) {
+        /* the bucket's ids share their first byte: the other 56 bits of
+         * the key place it in [lo, hi) */
+        uint64_t frac = key & ((UINT64_C(1) << 56) - 1);
+        uint32_t g = lo + (uint32_t)((frac >> 24) * (uint64_t)(hi - lo) >> 32);
+        int c = idx_cmp(x, g, id, key);
+
+        if (c == 0) {
+            *pos = g;
+            return true;
+        }
+        if (c < 0) {
+            /* in (g, hi) */
+            lo = g + 1;
+            for (uint32_t step = 1; step < hi - g; step <<= 1) {
+                uint32_t q = g + step;
+                if (idx_cmp(x, q, id, key) >= 0) {
+                    hi = q + 1;
+                    break;
+                }
+                lo = q + 1;
+            }
+        } else {
+            /* in [lo, g) */
+            hi = g;
+            for (uint32_t step = 1; step <= g - lo; step <<= 1) {
+                uint32_t q = g - step;
+                if (idx_cmp(x, q, id, key) <= 0) {
+                    lo = q;
+                    break;
+                }
+                hi = q;
+            }
+        }
+    }
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        int c = memcmp(x->ids + (size_t)mid * GIT_OID_RAWSZ, id->id, GIT_OID_RAWSZ);
+        int c = idx_cmp(x, mid, id, key);
         if (c == 0) {
-            off = be32(x->off32 + (size_t)mid * 4);
-            if (off & 0x80000000u) {
-                size_t k = off & 0x7fffffffu;
-                if (k >= x->n64)
-                    return UINT64_MAX;
-                off = (uint64_t)be32(x->off64 + k * 8) << 32 | be32(x->off64 + k * 8 + 4);
-            }
-            return off;
+            *pos = mid;
+            return true;
         }
         if (c < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return UINT64_MAX;
+    return false;
+}
+
+uint64_t gitsrc_idx_offset(const struct gitsrc_idx *x, uint32_t pos)
+{
+    uint64_t off = be32(x->off32 + (size_t)pos * 4);
+
+    if (off & 0x80000000u) {
+        size_t k = off & 0x7fffffffu;
+        if (k >= x->n64)
+            return UINT64_MAX;
+        off = be64(x->off64 + k * 8);
+    }
+    return off;
+}
+
+uint64_t gitsrc_idx_find(const struct gitsrc_idx *x, const git_oid *id)
+{
+    uint32_t pos;
+
+    return gitsrc_idx_pos(x, id, &pos) ? gitsrc_idx_offset(x, pos) : UINT64_MAX;
 }
 
 uint64_t gitsrc_pack_size_bound(const unsigned char *data, size_t len, uint64_t off)

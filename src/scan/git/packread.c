@@ -25,8 +25,9 @@
 #define CACHE_SLOTS       4096  /* hash slots, and most objects kept */
 #define CACHE_OBJ_SHARE   4     /* an object over max/4 is not kept */
 #define CACHE_KEY_MAX_OFF ((UINT64_C(1) << 52) - 1)
-#define POOL_MIN_SHIFT    8  /* the smallest block: 256 bytes */
-#define POOL_CLASSES      13 /* blocks of 256 B to 1 MiB are reused; larger ones freed */
+#define POOL_MIN_SHIFT    8   /* the smallest block: 256 bytes */
+#define INFLATE_SLACK     264 /* room past an object that zlib's fast loop wants (258) */
+#define POOL_CLASSES      13  /* blocks of 256 B to 1 MiB are reused; larger ones freed */
 
 struct link {
     uint32_t pack;
@@ -55,8 +56,7 @@ struct gitsrc_reader {
 /* The memory o takes. */
 static size_t obj_bytes(const struct gitsrc_obj *o)
 {
-    return o->cls < POOL_CLASSES ? (size_t)1 << (o->cls + POOL_MIN_SHIFT)
-                                 : sizeof(*o) + o->len + 1;
+    return o->cls < POOL_CLASSES ? (size_t)1 << (o->cls + POOL_MIN_SHIFT) : sizeof(*o) + o->len + 1;
 }
 
 void gitsrc_obj_release(struct gitsrc_obj *o)
@@ -85,9 +85,11 @@ static unsigned pool_class(size_t block)
     return c;
 }
 
-static struct gitsrc_obj *obj_new(struct gitsrc_reader *r, git_object_t type, size_t len)
+/* A new object of len bytes, with room for slack more. */
+static struct gitsrc_obj *obj_new(struct gitsrc_reader *r, git_object_t type, size_t len,
+                                  size_t slack)
 {
-    size_t block = sizeof(struct gitsrc_obj) + len + 1;
+    size_t block = sizeof(struct gitsrc_obj) + len + 1 + slack;
     unsigned cls = pool_class(block);
     struct gitsrc_obj *o;
 
@@ -174,7 +176,7 @@ static void cache_put(struct gitsrc_reader *r, struct gitsrc_obj *o, uint32_t pa
 {
     size_t slot;
 
-    if (off > CACHE_KEY_MAX_OFF || o->len > r->max / CACHE_OBJ_SHARE)
+    if (r->max == 0 || off > CACHE_KEY_MAX_OFF || o->len > r->max / CACHE_OBJ_SHARE)
         return;
     o->key = off << 12 | pack;
     while (r->tail && (r->bytes + obj_bytes(o) > r->max || r->count >= CACHE_SLOTS))
@@ -225,10 +227,13 @@ void gitsrc_reader_free(struct gitsrc_reader *r)
     free(r);
 }
 
-/* Inflate the zlib stream at data in pack x into out[0..len): it must give
- * exactly len bytes and end there. */
+/* Inflate the zlib stream at data in pack x into out[0..len), out having
+ * room for cap >= len bytes: the stream must give exactly len bytes and end
+ * there. Room to spare matters: zlib decodes with its fast loop only while
+ * 258 bytes of room are left, so a small object inflated into a buffer of
+ * its exact size is decoded entirely by the slow one. */
 static int inflate_to(struct gitsrc_reader *r, const struct gitsrc_pack *x, uint64_t data,
-                      unsigned char *out, size_t len)
+                      unsigned char *out, size_t len, size_t cap)
 {
     uint64_t avail = x->packlen - GIT_OID_RAWSZ - data; /* data < that: gitsrc_pack_header */
     unsigned char sink;
@@ -236,16 +241,18 @@ static int inflate_to(struct gitsrc_reader *r, const struct gitsrc_pack *x, uint
 
     if (len > UINT_MAX)
         return MOAT_EUNSUP;
+    if (cap > UINT_MAX)
+        cap = len;
     if (inflateReset(&r->zs) != Z_OK)
         return MOAT_EPARSE;
     r->zs.next_in = x->packmap + data;
     r->zs.avail_in = avail > UINT_MAX ? UINT_MAX : (uInt)avail;
-    r->zs.next_out = len ? out : &sink;
-    r->zs.avail_out = (uInt)len;
+    r->zs.next_out = cap ? out : &sink;
+    r->zs.avail_out = (uInt)cap;
     zr = inflate(&r->zs, Z_FINISH);
     if (zr == Z_STREAM_END)
-        return r->zs.avail_out == 0 || len == 0 ? 0 : MOAT_EPARSE;
-    if ((zr == Z_OK || zr == Z_BUF_ERROR) && r->zs.avail_out == 0) {
+        return r->zs.total_out == len ? 0 : MOAT_EPARSE;
+    if ((zr == Z_OK || zr == Z_BUF_ERROR) && r->zs.avail_out == 0 && cap == len) {
         /* out is full: the stream may still hold its end (the checksum);
          * one byte more of output would mean the object is longer */
         r->zs.next_out = &sink;
@@ -263,12 +270,12 @@ static int inflate_delta(struct gitsrc_reader *r, const struct link *l, size_t c
 {
     if (l->h.size > cap)
         return MOAT_EUNSUP;
-    if (*bufcap < l->h.size + 1) {
+    if (*bufcap < l->h.size + INFLATE_SLACK) {
         free(*buf);
-        *bufcap = (size_t)l->h.size + 1;
+        *bufcap = (size_t)l->h.size + INFLATE_SLACK;
         *buf = moat_malloc(*bufcap);
     }
-    return inflate_to(r, &r->ps->v[l->pack], l->h.data, *buf, (size_t)l->h.size);
+    return inflate_to(r, &r->ps->v[l->pack], l->h.data, *buf, (size_t)l->h.size, *bufcap);
 }
 
 int gitsrc_reader_read(struct gitsrc_reader *r, const git_oid *id, size_t max,
@@ -289,6 +296,118 @@ static bool whole(enum gitsrc_pack_type t)
     return t >= GITSRC_PACK_COMMIT && t <= GITSRC_PACK_TAG;
 }
 
+/* What went wrong, and where, for the message. */
+struct why {
+    uint64_t off;
+    const char *what;
+};
+
+static int corrupt(struct why *why, uint64_t off, const char *what)
+{
+    why->off = off;
+    why->what = what;
+    return MOAT_EPARSE;
+}
+
+/* Walk from the object at off in pack p down its deltas to one in the cache
+ * (*cached, not referenced) or a whole object (the last link), into
+ * r->chain. */
+static int chain_down(struct gitsrc_reader *r, uint32_t p, uint64_t off, struct gitsrc_obj **cached,
+                      struct why *why)
+{
+    *cached = NULL;
+    r->chain.n = 0;
+    for (;;) {
+        const struct gitsrc_pack *x = &r->ps->v[p];
+        struct link l = { .pack = p, .off = off };
+        git_oid bid;
+
+        if ((*cached = cache_get(r, p, off)))
+            return 0;
+        if (!x->packmap)
+            return MOAT_EUNSUP;
+        if (gitsrc_pack_header(x->packmap, x->packlen, off, &l.h) != 0)
+            return corrupt(why, off, "bad object header");
+        if (r->chain.n >= GITSRC_MAX_CHAIN)
+            return corrupt(why, r->chain.v[0].off, "more than 10000 deltas on deltas (a cycle?)");
+        MOAT_VEC_PUSH(&r->chain, l);
+        if (whole(l.h.type))
+            return 0;
+        if (l.h.type == GITSRC_PACK_OFS_DELTA) {
+            off = l.h.base_off;
+            continue;
+        }
+        memcpy(bid.id, l.h.base_id, GIT_OID_RAWSZ);
+        if (!gitsrc_packs_find(r->ps, &bid, &p, &off))
+            return MOAT_EUNSUP; /* loose, or in an alternate: libgit2's */
+    }
+}
+
+/* Build r->chain's objects bottom up, from base (referenced by the caller,
+ * which this takes over; NULL when the last link is a whole object), into
+ * *out. The first link's instructions, if it is a delta, are in r->top
+ * (top_len bytes). Each object may be max bytes; dcap bounds instructions. */
+static int chain_build(struct gitsrc_reader *r, struct gitsrc_obj *base, git_object_t type,
+                       size_t max, size_t dcap, size_t top_len, struct gitsrc_obj **out,
+                       struct why *why)
+{
+    uint64_t result, bsize;
+    size_t hlen;
+    int rc = 0;
+
+    if (!base) {
+        const struct link *l = &r->chain.v[--r->chain.n];
+        if (l->h.size > max || l->h.size > UINT_MAX)
+            return MOAT_EUNSUP; /* a base over the limit: libgit2 may read it */
+        base = obj_new(r, type, (size_t)l->h.size, INFLATE_SLACK);
+        if ((rc = inflate_to(r, &r->ps->v[l->pack], l->h.data, base->data, base->len,
+                             obj_bytes(base) - sizeof(*base) - 1)) != 0) {
+            if (rc == MOAT_EPARSE)
+                corrupt(why, l->off, "corrupt data");
+            goto out;
+        }
+        base->data[base->len] = '\0'; /* the slack may hold anything */
+        cache_put(r, base, l->pack, l->off);
+    }
+    while (r->chain.n) {
+        const struct link *l = &r->chain.v[--r->chain.n];
+        const unsigned char *d = r->top;
+        size_t dlen = top_len;
+        struct gitsrc_obj *o;
+        if (r->chain.n) {
+            if ((rc = inflate_delta(r, l, dcap, &r->delta, &r->delta_cap)) != 0) {
+                if (rc == MOAT_EPARSE)
+                    corrupt(why, l->off, "corrupt data");
+                goto out;
+            }
+            d = r->delta;
+            dlen = (size_t)l->h.size;
+        }
+        if (gitsrc_delta_sizes(d, dlen, &bsize, &result, &hlen) != 0) {
+            rc = corrupt(why, l->off, "corrupt delta");
+            goto out;
+        }
+        if (result > max || result > UINT_MAX) {
+            rc = MOAT_EUNSUP; /* a base over the limit */
+            goto out;
+        }
+        o = obj_new(r, type, (size_t)result, 0);
+        if (gitsrc_delta_apply(base->data, base->len, d, dlen, o->data, o->len) != 0) {
+            gitsrc_obj_release(o);
+            rc = corrupt(why, l->off, "delta does not fit its base");
+            goto out;
+        }
+        cache_put(r, o, l->pack, l->off);
+        gitsrc_obj_release(base);
+        base = o;
+    }
+    *out = base;
+    base = NULL;
+out:
+    gitsrc_obj_release(base);
+    return rc;
+}
+
 int gitsrc_reader_read_at(struct gitsrc_reader *r, uint32_t p, uint64_t off, size_t max,
                           struct gitsrc_obj **out, git_object_t *type, size_t *size,
                           struct moat_err *err)
@@ -296,125 +415,55 @@ int gitsrc_reader_read_at(struct gitsrc_reader *r, uint32_t p, uint64_t off, siz
     /* A delta's instructions take at most 8 bytes per byte they make (a
      * copy of one byte), past the two sizes (at most 10 bytes each). */
     size_t dcap = max > (SIZE_MAX - 32) / 8 ? SIZE_MAX : max * 8 + 32;
-    struct gitsrc_obj *base = NULL, *o;
+    struct why why = { 0, NULL };
+    struct gitsrc_obj *cached = NULL;
+    const struct link *top;
     uint64_t result, bsize;
-    git_object_t btype;
     size_t hlen, top_len = 0;
     int rc;
 
     *out = NULL;
-    r->chain.n = 0;
     if (p >= r->ps->n)
         return MOAT_ENOENT;
-    /* Down the chain to a base in the cache or a whole object. */
-    for (uint32_t cp = p;;) {
-        const struct gitsrc_pack *x = &r->ps->v[cp];
-        struct link l = { .pack = cp, .off = off };
-        if ((base = cache_get(r, cp, off)))
-            break;
-        if (!x->packmap)
-            return MOAT_EUNSUP;
-        if (gitsrc_pack_header(x->packmap, x->packlen, off, &l.h) != 0)
-            return moat_err_set(err, MOAT_EPARSE, "pack object at offset %llu: bad header",
-                                (unsigned long long)off);
-        if (r->chain.n >= GITSRC_MAX_CHAIN)
-            return moat_err_set(err, MOAT_EPARSE,
-                                "pack object at offset %llu: more than %d deltas on deltas "
-                                "(a cycle?)",
-                                (unsigned long long)r->chain.v[0].off, GITSRC_MAX_CHAIN);
-        MOAT_VEC_PUSH(&r->chain, l);
-        if (whole(l.h.type))
-            break;
-        if (l.h.type == GITSRC_PACK_OFS_DELTA) {
-            off = l.h.base_off;
-        } else {
-            git_oid bid;
-            memcpy(bid.id, l.h.base_id, GIT_OID_RAWSZ);
-            if (!gitsrc_packs_find(r->ps, &bid, &cp, &off))
-                return MOAT_EUNSUP; /* loose, or in an alternate: libgit2's */
-        }
-    }
-    btype = base ? base->type : (git_object_t)r->chain.v[r->chain.n - 1].h.type;
-    *type = btype;
-    if (r->chain.n == 0) {
-        /* the object itself was in the cache */
-        *size = base->len;
-        if (base->len > max)
-            return MOAT_ETOOBIG;
-        base->refs++;
-        *out = base;
-        return 0;
-    }
+    if ((rc = chain_down(r, p, off, &cached, &why)) != 0)
+        goto out;
+    *type = cached ? cached->type : (git_object_t)r->chain.v[r->chain.n - 1].h.type;
     /* Its size, before anything is built. */
-    if (whole(r->chain.v[0].h.type)) {
-        result = r->chain.v[0].h.size;
+    top = r->chain.n ? &r->chain.v[0] : NULL;
+    if (!top) {
+        result = cached->len; /* the object itself was in the cache */
+    } else if (whole(top->h.type)) {
+        result = top->h.size;
     } else {
-        const struct link *l = &r->chain.v[0];
-        off = l->off;
-        if ((rc = inflate_delta(r, l, dcap, &r->top, &r->top_cap)) != 0)
-            goto corrupt;
-        top_len = (size_t)l->h.size;
+        if ((rc = inflate_delta(r, top, dcap, &r->top, &r->top_cap)) != 0) {
+            if (rc == MOAT_EPARSE)
+                corrupt(&why, top->off, "corrupt data");
+            goto out;
+        }
+        top_len = (size_t)top->h.size;
         if (gitsrc_delta_sizes(r->top, top_len, &bsize, &result, &hlen) != 0) {
-            rc = MOAT_EPARSE;
-            goto corrupt;
+            rc = corrupt(&why, top->off, "corrupt delta");
+            goto out;
         }
     }
     *size = result > SIZE_MAX ? SIZE_MAX : (size_t)result;
-    if (result > max)
-        return MOAT_ETOOBIG;
-    if (result > UINT_MAX)
-        return MOAT_EUNSUP; /* zlib's counts are 32 bits */
-    /* Up the chain: the whole object at the bottom, then each delta. */
-    if (base) {
-        base->refs++;
-    } else {
-        const struct link *l = &r->chain.v[--r->chain.n];
-        if (l->h.size > max || l->h.size > UINT_MAX)
-            return MOAT_EUNSUP; /* a base over the limit: libgit2 may read it */
-        base = obj_new(r, btype, (size_t)l->h.size);
-        if ((rc = inflate_to(r, &r->ps->v[l->pack], l->h.data, base->data, base->len)) != 0) {
-            gitsrc_obj_release(base);
-            off = l->off;
-            goto corrupt;
-        }
-        cache_put(r, base, l->pack, l->off);
+    if (result > max) {
+        rc = MOAT_ETOOBIG;
+        goto out;
     }
-    while (r->chain.n) {
-        const struct link *l = &r->chain.v[--r->chain.n];
-        const unsigned char *d = r->top;
-        size_t dlen = top_len;
-        off = l->off;
-        if (r->chain.n) {
-            if ((rc = inflate_delta(r, l, dcap, &r->delta, &r->delta_cap)) != 0)
-                goto corrupt_base;
-            d = r->delta;
-            dlen = (size_t)l->h.size;
-        }
-        if (gitsrc_delta_sizes(d, dlen, &bsize, &result, &hlen) != 0) {
-            rc = MOAT_EPARSE;
-            goto corrupt_base;
-        }
-        if (result > max || result > UINT_MAX) {
-            rc = MOAT_EUNSUP; /* a base over the limit */
-            goto corrupt_base;
-        }
-        o = obj_new(r, btype, (size_t)result);
-        if (gitsrc_delta_apply(base->data, base->len, d, dlen, o->data, o->len) != 0) {
-            gitsrc_obj_release(o);
-            rc = MOAT_EPARSE;
-            goto corrupt_base;
-        }
-        cache_put(r, o, l->pack, l->off);
-        gitsrc_obj_release(base);
-        base = o;
+    if (result > UINT_MAX) {
+        rc = MOAT_EUNSUP; /* zlib's counts are 32 bits */
+        goto out;
     }
-    *out = base;
-    return 0;
-corrupt_base:
-    gitsrc_obj_release(base);
-corrupt:
+    if (cached)
+        cached->refs++; /* ours now, or chain_build's */
+    if (!top)
+        *out = cached;
+    else
+        rc = chain_build(r, cached, *type, max, dcap, top_len, out, &why);
+out:
     if (rc == MOAT_EPARSE)
-        return moat_err_set(err, rc, "pack object at offset %llu: corrupt data or delta",
-                            (unsigned long long)off);
+        return moat_err_set(err, rc, "pack object at offset %llu: %s", (unsigned long long)why.off,
+                            why.what);
     return rc;
 }

@@ -2,6 +2,7 @@
  * introducing commit, each blob once, ranges, --since, the cache, every ref,
  * shallow clones, missing objects, the parallel walk), staged scans and the
  * pre-commit hook, on throwaway repositories made with the git CLI. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -741,6 +742,172 @@ static void test_parallel_walk(void **state)
     free(repo);
 }
 
+/* The path of the one pack file of repo, or NULL. */
+static char *pack_path(const char *repo)
+{
+    char *dir = moat_asprintf("%s/.git/objects/pack", repo), *path = NULL;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    assert_non_null(d);
+    while ((e = readdir(d)))
+        if (moat_str_endswith(e->d_name, ".pack")) {
+            assert_null(path);
+            path = moat_asprintf("%s/%s", dir, e->d_name);
+        }
+    closedir(d);
+    free(dir);
+    return path;
+}
+
+/* What a scan found, as the tests compare it. */
+static void same_result(const struct result *a, const struct result *b)
+{
+    assert_int_equal(a->rc, b->rc);
+    assert_int_equal(a->st.commits, b->st.commits);
+    assert_int_equal(a->st.files, b->st.files);
+    assert_int_equal(a->st.errors, b->st.errors);
+    assert_int_equal(a->f.n, b->f.n);
+    for (size_t i = 0; i < a->f.n; i++) {
+        const struct moat_finding *f = a->f.v[i];
+        size_t same = 0;
+        for (size_t k = 0; k < b->f.n; k++) {
+            const struct moat_finding *g = b->f.v[k];
+            same += strcmp(f->rule_id, g->rule_id) == 0 && strcmp(f->path, g->path) == 0 &&
+                    f->line == g->line && strcmp(f->commit, g->commit) == 0 &&
+                    strcmp(f->author, g->author) == 0 && strcmp(f->date, g->date) == 0;
+        }
+        assert_int_equal(same, 1);
+    }
+}
+
+/* A history read from loose objects, from one pack with deltas by offset,
+ * one with deltas by id, and from several packs and loose objects gives the
+ * same findings, credited to the same commits, with 1 or 3 threads. A pack
+ * damaged in the middle or cut short is warned about, never a crash. */
+static void test_packed(void **state)
+{
+    char *repo = new_repo(), *stream = moat_asprintf("%s/packed-stream", base);
+    const char *argv[] = { "git", "-C", repo, "fast-import", "--quiet", NULL };
+    FILE *f = fopen(stream, "w");
+    struct result loose, r;
+    char *pack;
+    int fd;
+
+    (void)state;
+    assert_non_null(f);
+    for (int i = 0; i < 80; i++) {
+        /* a file that changes a little each time: deltas on deltas */
+        assert_true(fprintf(f,
+                            "commit refs/heads/main\nmark :%d\nauthor Alice Leak "
+                            "<alice@example.com> %d +0100\ncommitter A <a@example.com> %d "
+                            "+0000\ndata 1\nx\nM 100644 inline big.txt\ndata <<EOF\n",
+                            i + 1, 1600000000 + i, 1600000000 + i) > 0);
+        for (int l = 0; l < 200; l++)
+            assert_true(fprintf(f, "line %d of version %d\n", l, l == i ? i : 0) > 0);
+        if (i >= 20 && i < 30)
+            assert_true(fprintf(f, "aws_access_key_id = %s\n", key1) > 0);
+        assert_true(fprintf(f, "EOF\n") > 0);
+        if (i == 50)
+            assert_true(fprintf(f,
+                                "M 100644 inline dir/k.env\ndata <<EOF\naws_access_key_id = "
+                                "%s\nEOF\n",
+                                key2) > 0);
+        assert_true(fprintf(f, "\n") > 0);
+    }
+    assert_true(fprintf(f, "reset refs/tags/t1\nfrom :75\n\n") > 0);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(run(NULL, argv, stream, NULL, 0), 0);
+    git(repo, "-c", "gc.auto=0", "prune-packed", NULL);
+    /* all loose: fast-import wrote one pack; unpack it */
+    git(repo, "repack", "-adq", "--depth=1", "--window=0", NULL);
+    pack = pack_path(repo);
+    {
+        const char *sh[] = { "sh", "-c",
+                             "p=$(ls .git/objects/pack/*.pack); mv $p ../unpacked.pack; "
+                             "rm .git/objects/pack/*; "
+                             "git unpack-objects -q < ../unpacked.pack",
+                             NULL };
+        assert_int_equal(run(repo, sh, NULL, NULL, 0), 0);
+    }
+    free(pack);
+    scan(&loose, repo, NULL, NULL, NULL, 2);
+    assert_int_equal(loose.rc, 0);
+    assert_int_equal(loose.st.commits, 80);
+    assert_int_equal(aws_all(&loose), 2);
+    /* one pack, deltas by offset; then by id */
+    git(repo, "repack", "-adfq", "--depth=50", "--window=10", NULL);
+    for (int t = 1; t <= 3; t += 2) {
+        scan(&r, repo, NULL, NULL, NULL, t);
+        same_result(&loose, &r);
+        result_release(&r);
+    }
+    git(repo, "-c", "repack.useDeltaBaseOffset=false", "repack", "-adfq", "--depth=50",
+        "--window=10", NULL);
+    scan(&r, repo, NULL, NULL, NULL, 2);
+    same_result(&loose, &r);
+    result_release(&r);
+    /* several packs and loose objects */
+    {
+        const char *sh[] = { "sh", "-c",
+                             "git repack -adfq && git rev-list --objects main~40 | "
+                             "git pack-objects -q .git/objects/pack/pack >/dev/null && "
+                             "git rev-list --objects main~60 | "
+                             "git pack-objects -q .git/objects/pack/pack >/dev/null && "
+                             "git rev-list --objects main~10 | cut -d' ' -f1 | "
+                             "git pack-objects -q --stdout > ../part.pack && "
+                             "git init -q --bare ../split.git && "
+                             "cp .git/objects/pack/* ../split.git/objects/pack/ && "
+                             "git -C ../split.git unpack-objects -q < ../unpacked.pack && "
+                             "git -C ../split.git update-ref refs/heads/main "
+                             "$(git rev-parse main) && "
+                             "git -C ../split.git symbolic-ref HEAD refs/heads/main && "
+                             "git -C ../split.git update-ref refs/tags/t1 $(git rev-parse t1)",
+                             NULL };
+        char *split = moat_asprintf("%s/../split.git", repo);
+        assert_int_equal(run(repo, sh, NULL, NULL, 0), 0);
+        scan(&r, split, NULL, NULL, NULL, 2);
+        same_result(&loose, &r);
+        result_release(&r);
+        free(split);
+    }
+    /* damaged in the middle: bytes of the objects overwritten */
+    git(repo, "repack", "-adfq", "--depth=50", "--window=10", NULL);
+    pack = pack_path(repo);
+    assert_int_equal(chmod(pack, 0644), 0);
+    fd = open(pack, O_RDWR);
+    assert_true(fd >= 0);
+    {
+        struct stat st;
+        unsigned char junk[64];
+        assert_int_equal(fstat(fd, &st), 0);
+        memset(junk, 0x5a, sizeof(junk));
+        /* the trees and blobs: git writes the commits first */
+        for (off_t at = st.st_size * 3 / 4; at + 64 < st.st_size - 20; at += st.st_size / 20)
+            assert_int_equal(pwrite(fd, junk, sizeof(junk), at), (ssize_t)sizeof(junk));
+        scan(&r, repo, NULL, NULL, NULL, 2);
+        assert_int_equal(r.rc, 0);
+        assert_int_equal(r.st.commits, 80);
+        assert_true(r.st.errors > 0);
+        result_release(&r);
+        /* and the commits: the walk stops with libgit2's error */
+        assert_int_equal(pwrite(fd, junk, sizeof(junk), 100), (ssize_t)sizeof(junk));
+        scan(&r, repo, NULL, NULL, NULL, 2);
+        assert_true(r.rc == 0 || r.rc == MOAT_EGIT);
+        result_release(&r);
+        /* cut short */
+        assert_int_equal(ftruncate(fd, st.st_size / 2), 0);
+        scan(&r, repo, NULL, NULL, NULL, 2);
+        assert_true(r.rc == 0 || r.rc == MOAT_EGIT);
+        result_release(&r);
+    }
+    close(fd);
+    free(pack);
+    result_release(&loose);
+    free(stream);
+    free(repo);
+}
+
 /* The staged scan sees what is about to be committed: not committed files,
  * not unstaged changes. */
 static void test_staged(void **state)
@@ -857,6 +1024,7 @@ int main(void)
         cmocka_unit_test(test_missing_objects),
         cmocka_unit_test(test_malformed_tree),
         cmocka_unit_test(test_parallel_walk),
+        cmocka_unit_test(test_packed),
         cmocka_unit_test(test_staged),
         cmocka_unit_test(test_hook_install),
     };

@@ -242,7 +242,11 @@ static void run(const char *name, int depth, const struct scan_origin *origin)
     struct moat_buf b = load(name);
     struct moat_scan scan;
     struct scan_worker w;
-    struct scan_blob blob = { name, (const unsigned char *)b.data, b.len, origin, depth };
+    struct scan_blob blob = { .path = name,
+                              .data = (const unsigned char *)b.data,
+                              .len = b.len,
+                              .origin = origin,
+                              .depth = depth };
 
     memset(&scan, 0, sizeof(scan));
     memset(&w, 0, sizeof(w));
