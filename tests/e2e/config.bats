@@ -67,8 +67,17 @@ json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
       "['docker-unpinned-package']" ]
 }
 
-@test "SARIF describes every audit with help, fix and a docs page" {
+@test "SARIF describes every audit with help, fix and a docs page, and validates" {
     run "$MOAT" scan --only config -f sarif -o "$T/out.sarif" "$T/r"
+    python3 - "$BATS_TEST_DIRNAME/../../../shared/schemas/sarif-schema-2.1.0.json" "$T/out.sarif" <<'EOF'
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+cls = jsonschema.validators.validator_for(schema)
+errs = list(cls(schema, format_checker=jsonschema.FormatChecker()).iter_errors(json.load(open(sys.argv[2]))))
+for e in errs[:10]:
+    print("/".join(map(str, e.absolute_path)), e.message)
+sys.exit(1 if errs else 0)
+EOF
     python3 - "$T/out.sarif" "$BATS_TEST_DIRNAME/../.." <<'EOF'
 import json, os, sys
 run = json.load(open(sys.argv[1]))["runs"][0]

@@ -55,9 +55,10 @@ assert any("fixed" in f for f in fs)
 EOF
 }
 
-@test "SARIF results carry the dependency fields in properties" {
+@test "SARIF results carry the dependency fields in properties, and validate" {
     run "$MOAT" scan --only deps -f sarif -o "$T/out.sarif" "$LOCKS/cargo"
     [ "$status" -eq 1 ]
+    validate "$SHARED/schemas/sarif-schema-2.1.0.json" "$T/out.sarif"
     python3 - "$T/out.sarif" <<'EOF'
 import json, sys
 run = json.load(open(sys.argv[1]))["runs"][0]
@@ -142,7 +143,8 @@ EOF
 
 validate() {
     python3 - "$@" <<'EOF'
-import json, sys, pathlib, jsonschema
+import json, sys, pathlib, warnings, jsonschema
+warnings.simplefilter("ignore", DeprecationWarning)  # RefResolver, the API Debian 12's 4.10 has
 schema_path, doc_path = pathlib.Path(sys.argv[1]), sys.argv[2]
 schema = json.load(open(schema_path))
 # the CycloneDX schema refers to its sibling schemas by file name
@@ -150,8 +152,9 @@ store = {}
 for p in schema_path.parent.glob("*.json"):
     s = json.load(open(p))
     store[p.name] = s
-    if "$id" in s:
-        store[s["$id"]] = s
+    for key in ("$id", "id"):  # draft-04 schemas (SARIF) name themselves with "id"
+        if isinstance(s.get(key), str):
+            store[s[key]] = s
 resolver = jsonschema.RefResolver.from_schema(schema, store=store)
 cls = jsonschema.validators.validator_for(schema)
 v = cls(schema, resolver=resolver, format_checker=jsonschema.FormatChecker())
