@@ -81,7 +81,7 @@ static void release(void *p)
 
     if (!st)
         return;
-    secrets_engine_free(st->secrets);
+    secrets_engine_release(st->secrets);
     free(st->rules);
     free(st);
 }
@@ -102,7 +102,7 @@ static int prepare(const struct moat_scan_opts *opts, void **out, struct moat_er
     st->pedantic = opts->pedantic;
     st->show_secrets = opts->show_secrets;
     /* the secret rules judge literal values in variables, ENV and ARG */
-    if ((rc = secrets_engine_new(opts->config, &st->secrets, err)) != 0)
+    if ((rc = secrets_engine_acquire(opts->config, &st->secrets, err)) != 0)
         goto out;
     add_rules(st, cfg_gha_rules, cfg_gha_nrules);
     add_rules(st, cfg_gitlab_rules, cfg_gitlab_nrules);

@@ -177,6 +177,10 @@ struct deps_format {
                                 struct moat_err *err);
 };
 
+/* MOAT_ETOOBIG, naming the file, when src is over DEPS_MAX_LOCKFILE; every
+ * parser checks this first. */
+MOAT_NODISCARD int deps_source_check_size(const struct deps_source *src, struct moat_err *err);
+
 /* NULL-terminated tables, one per group of parsers. */
 extern const struct deps_format *const deps_formats_js[]; /* lock_js*.c, lock_other*.c */
 extern const struct deps_format

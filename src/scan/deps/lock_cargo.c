@@ -324,7 +324,7 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
     char fmt[48];
     int rc;
 
-    if ((rc = lockjs_check_size(src, err)) != 0)
+    if ((rc = deps_source_check_size(src, err)) != 0)
         return rc;
     lockjs_pkgs_init(&g.pkgs, l, src->path);
     moat_arena_init(&g.scratch, 256u << 10);

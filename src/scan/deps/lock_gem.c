@@ -74,7 +74,7 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
 
     lockjs_pkgs_init(&pkgs, l, src->path);
     moat_map_init(&names);
-    if ((rc = lockjs_check_size(src, err)) != 0)
+    if ((rc = deps_source_check_size(src, err)) != 0)
         goto out;
     while (p < end) {
         const char *s = p, *e = memchr(p, '\n', (size_t)(end - p));

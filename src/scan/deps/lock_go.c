@@ -154,7 +154,7 @@ static int parse_sum(const struct deps_source *src, struct deps_lock *l, struct 
     struct lockjs_pkgs pkgs;
     int rc;
 
-    if ((rc = lockjs_check_size(src, err)) != 0)
+    if ((rc = deps_source_check_size(src, err)) != 0)
         return rc;
     l->format = "go.sum";
     /* go.mod says which versions are in the build; go.sum also lists ones
@@ -280,7 +280,7 @@ static int parse_mod(const struct deps_source *src, struct deps_lock *l, struct 
 
     lockjs_pkgs_init(&pkgs, l, src->path);
     moat_map_init(&sums);
-    if ((rc = lockjs_check_size(src, err)) != 0)
+    if ((rc = deps_source_check_size(src, err)) != 0)
         goto out;
     while (next_line(&p, end, &s, &le)) {
         no++;

@@ -64,9 +64,8 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
     unsigned line = 0;
     int rc;
 
-    if (src->len > DEPS_MAX_LOCKFILE)
-        return moat_err_set(err, MOAT_ETOOBIG, "%s: %zu bytes, over the %u-byte limit", src->path,
-                            src->len, DEPS_MAX_LOCKFILE);
+    if ((rc = deps_source_check_size(src, err)) != 0)
+        return rc;
     l->format = "gradle.lockfile";
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));

@@ -29,14 +29,6 @@ int lockjs_fail(struct moat_err *err, int rc, const char *path, unsigned line, c
     return moat_err_set(err, rc, "%s: %s", path, msg);
 }
 
-int lockjs_check_size(const struct deps_source *src, struct moat_err *err)
-{
-    if (src->len > DEPS_MAX_LOCKFILE)
-        return lockjs_fail(err, MOAT_ETOOBIG, src->path, 0, "%zu bytes, over the %u-byte limit",
-                           src->len, DEPS_MAX_LOCKFILE);
-    return 0;
-}
-
 const char *lockjs_base(const char *path)
 {
     const char *b = strrchr(path, '/');

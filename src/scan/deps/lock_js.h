@@ -35,8 +35,6 @@ extern const struct deps_format lock_composer_format;
  * returns rc. */
 int lockjs_fail(struct moat_err *err, int rc, const char *path, unsigned line, const char *fmt, ...)
     MOAT_PRINTF(5, 6);
-/* MOAT_ETOOBIG when the input is over DEPS_MAX_LOCKFILE, else 0. */
-MOAT_NODISCARD int lockjs_check_size(const struct deps_source *src, struct moat_err *err);
 
 /* The base name of a path (after the last '/'). */
 const char *lockjs_base(const char *path);

@@ -299,7 +299,7 @@ int lockjs_json_load(const struct deps_source *src, const char *string_key, stru
 
     memset(j, 0, sizeof(*j));
     j->string_key = string_key;
-    if ((rc = lockjs_check_size(src, err)) != 0 || (rc = check_depth(src, err)) != 0)
+    if ((rc = deps_source_check_size(src, err)) != 0 || (rc = check_depth(src, err)) != 0)
         return rc;
     j->root = json_loadb((const char *)src->data, src->len, JSON_REJECT_DUPLICATES, &jerr);
     if (!j->root)

@@ -183,11 +183,8 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
     c.budget = PY_MAX_WORK;
     moat_buf_init(&c.norm, DEPS_MAX_NAME + 1);
     py_index_init(&c.names);
-    if (src->len > DEPS_MAX_LOCKFILE) {
-        rc = moat_err_set(err, MOAT_ETOOBIG, "%s: %zu bytes, over the %u-byte limit", src->path,
-                          src->len, DEPS_MAX_LOCKFILE);
+    if ((rc = deps_source_check_size(src, err)) != 0)
         goto out;
-    }
     if ((rc = toml_parse(src->path, (const char *)src->data, src->len, &doc, err)) != 0)
         goto out;
     root = toml_root(doc);

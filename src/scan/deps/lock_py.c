@@ -459,11 +459,11 @@ int py_json_load(const struct deps_source *src, json_t **out, struct moat_err *e
     json_error_t je;
     size_t bad = 0;
     json_t *j;
+    int rc;
 
     *out = NULL;
-    if (src->len > DEPS_MAX_LOCKFILE)
-        return moat_err_set(err, MOAT_ETOOBIG, "%s: %zu bytes, over the %u-byte limit", src->path,
-                            src->len, DEPS_MAX_LOCKFILE);
+    if ((rc = deps_source_check_size(src, err)) != 0)
+        return rc;
     if (json_depth((const char *)src->data, src->len, DEPS_MAX_DEPTH, &bad) != 0) {
         struct py_lines lc;
         py_lines_init(&lc, (const char *)src->data, src->len);

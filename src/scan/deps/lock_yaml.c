@@ -151,7 +151,7 @@ int lockjs_yaml_load(const struct deps_source *src, struct lockjs_ydoc *doc, str
 
     memset(doc, 0, sizeof(*doc));
     moat_arena_init(&doc->arena, 256u << 10);
-    if ((rc = lockjs_check_size(src, err)) != 0)
+    if ((rc = deps_source_check_size(src, err)) != 0)
         return rc;
     memset(&ld, 0, sizeof(ld));
     ld.src = src;

@@ -449,7 +449,7 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
     bool berry, ws_deps;
     int rc;
 
-    if ((rc = lockjs_check_size(src, err)) != 0)
+    if ((rc = deps_source_check_size(src, err)) != 0)
         return rc;
     berry = is_berry(src->data, src->len);
     lockjs_pkgs_init(&y.pkgs, l, src->path);

@@ -64,3 +64,11 @@ void deps_lock_depend(struct deps_lock *l, size_t from, size_t to)
     }
     p->deps[p->ndeps++] = to;
 }
+
+int deps_source_check_size(const struct deps_source *src, struct moat_err *err)
+{
+    if (src->len > DEPS_MAX_LOCKFILE)
+        return moat_err_set(err, MOAT_ETOOBIG, "%s: %zu bytes, over the %u-byte limit", src->path,
+                            src->len, DEPS_MAX_LOCKFILE);
+    return 0;
+}

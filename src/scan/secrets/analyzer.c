@@ -35,7 +35,7 @@ static void release(void *p)
 
     if (!st)
         return;
-    secrets_engine_free(st->engine);
+    secrets_engine_release(st->engine);
     for (size_t i = 0; i < st->n; i++)
         free(st->help[i]);
     free(st->help);
@@ -51,7 +51,7 @@ static int prepare(const struct moat_scan_opts *opts, void **out, struct moat_er
     int rc;
 
     *out = NULL;
-    if ((rc = secrets_engine_new(opts->config, &st->engine, err)) != 0)
+    if ((rc = secrets_engine_acquire(opts->config, &st->engine, err)) != 0)
         goto out;
     st->show_secrets = opts->show_secrets;
     st->n = secrets_engine_rules(st->engine, &rules);

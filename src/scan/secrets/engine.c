@@ -6,6 +6,7 @@
  * scanned the same way. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <hs/hs.h>
@@ -405,6 +406,54 @@ int secrets_engine_new(const struct moat_config *cfg, struct secrets_engine **ou
 out:
     secrets_engine_free(e);
     return rc;
+}
+
+/* One engine per configuration at a time, shared by the analyzers of a scan
+ * (secrets, and config for its literal-value checks), which would otherwise
+ * each compile the same patterns. The configuration outlives its scans, so
+ * its address names it while the engine is in use. */
+static struct {
+    pthread_mutex_t mu;
+    const struct moat_config *cfg;
+    struct secrets_engine *e;
+    size_t refs;
+} shared = { PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0 };
+
+int secrets_engine_acquire(const struct moat_config *cfg, struct secrets_engine **out,
+                           struct moat_err *err)
+{
+    int rc = 0;
+
+    *out = NULL;
+    pthread_mutex_lock(&shared.mu);
+    if (shared.refs > 0 && shared.cfg == cfg) {
+        shared.refs++;
+        *out = shared.e;
+    } else if ((rc = secrets_engine_new(cfg, out, err)) == 0 && shared.refs == 0) {
+        shared.cfg = cfg;
+        shared.e = *out;
+        shared.refs = 1;
+    }
+    pthread_mutex_unlock(&shared.mu);
+    return rc;
+}
+
+void secrets_engine_release(struct secrets_engine *e)
+{
+    struct secrets_engine *doomed = e;
+
+    if (!e)
+        return;
+    pthread_mutex_lock(&shared.mu);
+    if (shared.refs > 0 && e == shared.e) {
+        doomed = --shared.refs == 0 ? e : NULL;
+        if (doomed) {
+            shared.e = NULL;
+            shared.cfg = NULL;
+        }
+    }
+    pthread_mutex_unlock(&shared.mu);
+    secrets_engine_free(doomed);
 }
 
 void secrets_engine_free(struct secrets_engine *e)

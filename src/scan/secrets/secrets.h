@@ -94,6 +94,11 @@ struct secrets_scratch;
 MOAT_NODISCARD int secrets_engine_new(const struct moat_config *cfg, struct secrets_engine **out,
                                       struct moat_err *err);
 void secrets_engine_free(struct secrets_engine *e);
+/* The same, shared: analyzers of one scan that acquire an engine for the
+ * same cfg get one engine, built once and freed with the last release. */
+MOAT_NODISCARD int secrets_engine_acquire(const struct moat_config *cfg,
+                                          struct secrets_engine **out, struct moat_err *err);
+void secrets_engine_release(struct secrets_engine *e);
 /* The rules the engine reports (borrowed from e). */
 size_t secrets_engine_rules(const struct secrets_engine *e, const struct secrets_rule **out);
 

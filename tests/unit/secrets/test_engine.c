@@ -725,6 +725,27 @@ static void test_values(void **state)
                                              (const unsigned char *)"app", 3));
 }
 
+/* The analyzers of one scan share one engine per configuration. */
+static void test_shared_engine(void **state)
+{
+    struct moat_config other = { 0 };
+    struct secrets_engine *a = NULL, *b = NULL, *c = NULL;
+
+    (void)state;
+    assert_int_equal(secrets_engine_acquire(NULL, &a, NULL), 0);
+    assert_int_equal(secrets_engine_acquire(NULL, &b, NULL), 0);
+    assert_ptr_equal(a, b);
+    assert_int_equal(secrets_engine_acquire(&other, &c, NULL), 0);
+    assert_ptr_not_equal(a, c);
+    secrets_engine_release(a);
+    secrets_engine_release(c);
+    secrets_engine_release(b); /* the last one frees it: LeakSanitizer would tell */
+    assert_int_equal(secrets_engine_acquire(NULL, &a, NULL), 0);
+    assert_non_null(a);
+    secrets_engine_release(a);
+    secrets_engine_release(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -745,6 +766,7 @@ int main(void)
         cmocka_unit_test(test_base64_runs),
         cmocka_unit_test(test_key_names),
         cmocka_unit_test(test_values),
+        cmocka_unit_test(test_shared_engine),
     };
     if (sodium_init() < 0)
         return 1;
