@@ -100,6 +100,23 @@ void moat_hex(const unsigned char *in, size_t n, char *out);
 /* The value of one hex digit (either case), or -1. */
 int moat_hexval(int c);
 
+/* ---- line numbers of YAML input ----
+ * moat numbers lines at '\n'; libyaml also breaks lines at a lone CR, NEL,
+ * LS and PS. A map turns libyaml's 0-based line (and a column in it) into
+ * moat's 1-based line and column; it costs nothing for files that break
+ * lines only at '\n' (or CR LF). */
+struct moat_linemap {
+    unsigned *line; /* per YAML line: moat's line; NULL when they agree */
+    unsigned *col;  /* per YAML line: bytes from moat's line start to its start */
+    size_t n;
+};
+/* Length of the YAML line break at p (CR LF, CR, LF, NEL, LS, PS), 0 if none. */
+size_t moat_yaml_break_len(const unsigned char *p, size_t n);
+void moat_linemap_init(struct moat_linemap *m, const unsigned char *p, size_t len);
+unsigned moat_linemap_line(const struct moat_linemap *m, size_t line0);
+unsigned moat_linemap_col(const struct moat_linemap *m, size_t line0, unsigned col);
+void moat_linemap_release(struct moat_linemap *m);
+
 /* snprintf that reports truncation: returns 0 or MOAT_ETOOBIG. */
 MOAT_NODISCARD int moat_snprintf(char *out, size_t n, const char *fmt, ...) MOAT_PRINTF(3, 4);
 

@@ -42,6 +42,7 @@ struct cfgp {
     struct moat_err *err;
     struct moat_arena arena; /* the tree; freed when parsing ends */
     size_t nodes;
+    struct moat_linemap lm; /* libyaml's lines to moat's */
 };
 
 static int fail(const struct cfgp *p, int rc, unsigned line, const char *fmt, ...)
@@ -115,7 +116,7 @@ static const char *got(const struct ynode *n, char *buf)
 static int syntax_error(const struct cfgp *p, const yaml_parser_t *yp, const char *data, size_t len)
 {
     const char *problem = yp->problem ? yp->problem : "unknown error";
-    unsigned line = 1;
+    unsigned line = 1, col;
 
     switch (yp->error) {
     case YAML_MEMORY_ERROR: return fail(p, MOAT_EINTERNAL, 0, "libyaml ran out of memory");
@@ -126,13 +127,14 @@ static int syntax_error(const struct cfgp *p, const yaml_parser_t *yp, const cha
         return fail(p, MOAT_EPARSE, line, "%s (byte offset %zu)", problem, yp->problem_offset);
     default: break;
     }
-    line = (unsigned)yp->problem_mark.line + 1;
+    line = moat_linemap_line(&p->lm, yp->problem_mark.line);
+    col = moat_linemap_col(&p->lm, yp->problem_mark.line, (unsigned)yp->problem_mark.column + 1);
     if (yp->context)
         return moat_err_set(p->err, MOAT_EPARSE, "%s:%u:%u: YAML syntax error: %s (%s at line %u)",
-                            p->name, line, (unsigned)yp->problem_mark.column + 1, problem,
-                            yp->context, (unsigned)yp->context_mark.line + 1);
-    return moat_err_set(p->err, MOAT_EPARSE, "%s:%u:%u: YAML syntax error: %s", p->name, line,
-                        (unsigned)yp->problem_mark.column + 1, problem);
+                            p->name, line, col, problem, yp->context,
+                            moat_linemap_line(&p->lm, yp->context_mark.line));
+    return moat_err_set(p->err, MOAT_EPARSE, "%s:%u:%u: YAML syntax error: %s", p->name, line, col,
+                        problem);
 }
 
 static struct ynode *node_new(struct cfgp *p, enum ykind kind, const yaml_event_t *ev)
@@ -141,7 +143,7 @@ static struct ynode *node_new(struct cfgp *p, enum ykind kind, const yaml_event_
 
     memset(n, 0, sizeof(*n));
     n->kind = kind;
-    n->line = (unsigned)ev->start_mark.line + 1;
+    n->line = moat_linemap_line(&p->lm, ev->start_mark.line);
     return n;
 }
 
@@ -176,7 +178,7 @@ static int check_tag(const struct cfgp *p, const yaml_event_t *ev, const yaml_ch
 
     if (!tag)
         return 0;
-    return fail(p, MOAT_EPARSE, (unsigned)ev->start_mark.line + 1,
+    return fail(p, MOAT_EPARSE, moat_linemap_line(&p->lm, ev->start_mark.line),
                 "YAML tags (%s) are not allowed in moat's config",
                 quote((const char *)tag, strlen((const char *)tag), q));
 }
@@ -184,7 +186,7 @@ static int check_tag(const struct cfgp *p, const yaml_event_t *ev, const yaml_ch
 static int on_event(struct cfgp *p, const yaml_event_t *ev, struct ynode **stack, size_t *depth,
                     struct ynode **root, int *ndocs, bool *done)
 {
-    unsigned line = (unsigned)ev->start_mark.line + 1;
+    unsigned line = moat_linemap_line(&p->lm, ev->start_mark.line);
     struct ynode *n;
     char q[48];
     int rc;
@@ -254,7 +256,9 @@ static int build_tree(struct cfgp *p, const char *data, size_t len, struct ynode
     *root = NULL;
     if (!yaml_parser_initialize(&yp))
         return fail(p, MOAT_EINTERNAL, 0, "libyaml ran out of memory");
+    yaml_parser_set_encoding(&yp, YAML_UTF8_ENCODING);
     yaml_parser_set_input_string(&yp, (const unsigned char *)data, len);
+    moat_linemap_init(&p->lm, (const unsigned char *)data, len);
     while (!done) {
         if (!yaml_parser_parse(&yp, &ev)) {
             rc = syntax_error(p, &yp, data, len);
@@ -266,6 +270,7 @@ static int build_tree(struct cfgp *p, const char *data, size_t len, struct ynode
             break;
     }
     yaml_parser_delete(&yp);
+    moat_linemap_release(&p->lm);
     return rc;
 }
 
@@ -803,7 +808,7 @@ static int top_field(const struct cfgp *p, size_t k, const struct ynode *v, void
 int moat_config_parse(const char *name, const char *data, size_t len, struct moat_config **out,
                       struct moat_err *err)
 {
-    struct cfgp p = { name ? name : "<config>", err, { NULL, 0 }, 0 };
+    struct cfgp p = { name ? name : "<config>", err, { NULL, 0 }, 0, { NULL, NULL, 0 } };
     struct moat_config *c = NULL;
     struct ynode *root = NULL;
     int rc;

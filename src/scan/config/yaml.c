@@ -41,7 +41,9 @@ static size_t key_hash(const unsigned char *hkey, const char *k, size_t len)
 
 /* A position in the input that follows libyaml's marks: `index` counts
  * characters as libyaml does (CR LF counts two), so the byte offset of any
- * mark is found by walking forward. Lines and columns are 0-based here. */
+ * mark is found by walking forward. `yline` counts lines as libyaml does;
+ * `line` and `bol` count them at '\n' only, as moat reports them. Lines are
+ * 0-based here. */
 struct cursor {
     const unsigned char *p;
     size_t len;
@@ -49,6 +51,7 @@ struct cursor {
     size_t index; /* libyaml's character index */
     size_t bol;   /* byte offset of the start of the line */
     unsigned line;
+    unsigned yline;
 };
 
 /* A collection being built. Maps hold key, value, key, value... */
@@ -80,27 +83,13 @@ struct loader {
     bool have_root;
     MOAT_VEC(char) scratch;
     MOAT_VEC(struct cy_lpos) lpos;
+    struct moat_linemap lm; /* libyaml's lines to moat's */
     struct moat_err *err;
 };
 
 /* ---- positions ---- */
 
-/* Length of the line break at p (CR LF, CR, LF, NEL, LS, PS), 0 if none:
- * the breaks libyaml counts as lines. */
-static size_t brk_len(const unsigned char *p, size_t n)
-{
-    if (n == 0)
-        return 0;
-    if (p[0] == '\n')
-        return 1;
-    if (p[0] == '\r')
-        return n > 1 && p[1] == '\n' ? 2 : 1;
-    if (n > 1 && p[0] == 0xc2 && p[1] == 0x85)
-        return 2;
-    if (n > 2 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
-        return 3;
-    return 0;
-}
+#define brk_len moat_yaml_break_len
 
 static size_t utf8_width(unsigned char c)
 {
@@ -118,8 +107,11 @@ static void cur_step(struct cursor *c)
     if (b) {
         c->index += c->p[c->off] == '\r' && b == 2 ? 2 : 1;
         c->off += b;
-        c->bol = c->off;
-        c->line++;
+        c->yline++;
+        if (c->p[c->off - 1] == '\n') {
+            c->bol = c->off;
+            c->line++;
+        }
         return;
     }
     w = utf8_width(c->p[c->off]);
@@ -148,23 +140,29 @@ static unsigned cur_col(const struct cursor *c)
 static void offset_pos(const unsigned char *p, size_t len, size_t off, unsigned *line,
                        unsigned *col)
 {
-    size_t i = 0, bol = 0;
+    size_t bol = 0;
     unsigned l = 1;
 
     if (off > len)
         off = len;
-    while (i < off) {
-        size_t b = brk_len(p + i, len - i);
-        if (b && i + b <= off) {
-            i += b;
-            bol = i;
+    for (size_t i = 0; i < off; i++)
+        if (p[i] == '\n') {
+            bol = i + 1;
             l++;
-        } else {
-            i++;
         }
-    }
     *line = l;
     *col = (unsigned)(off - bol) + 1;
+}
+
+/* moat's line and column of a libyaml mark */
+static unsigned mk_line(const struct loader *ld, const yaml_mark_t *m)
+{
+    return moat_linemap_line(&ld->lm, m->line);
+}
+
+static unsigned mk_col(const struct loader *ld, const yaml_mark_t *m)
+{
+    return moat_linemap_col(&ld->lm, m->line, (unsigned)m->column + 1);
 }
 
 /* ---- errors ---- */
@@ -191,12 +189,12 @@ static int syntax_error(struct loader *ld, const yaml_parser_t *yp)
         return moat_err_set(ld->err, MOAT_EPARSE, "%u:%u: not valid UTF-8 text: %s", line, col,
                             problem);
     }
-    line = (unsigned)yp->problem_mark.line + 1;
-    col = (unsigned)yp->problem_mark.column + 1;
+    line = mk_line(ld, &yp->problem_mark);
+    col = mk_col(ld, &yp->problem_mark);
     if (ld->exact) {
         /* a tab where indentation is expected gets its own message: libyaml
          * calls it a character that cannot start a token */
-        struct cursor c = { ld->cur.p, ld->cur.len, 0, 0, 0, 0 };
+        struct cursor c = { ld->cur.p, ld->cur.len, 0, 0, 0, 0, 0 };
         if (ld->cur.len >= 3 && memcmp(ld->cur.p, "\xef\xbb\xbf", 3) == 0)
             c.off = c.bol = 3;
         if (cur_seek(&c, yp->problem_mark.index) && c.off < c.len && c.p[c.off] == '\t')
@@ -207,8 +205,8 @@ static int syntax_error(struct loader *ld, const yaml_parser_t *yp)
     }
     if (yp->context)
         return moat_err_set(ld->err, MOAT_EPARSE, "%u:%u: %s (%s at %u:%u)", line, col, problem,
-                            yp->context, (unsigned)yp->context_mark.line + 1,
-                            (unsigned)yp->context_mark.column + 1);
+                            yp->context, mk_line(ld, &yp->context_mark),
+                            mk_col(ld, &yp->context_mark));
     return moat_err_set(ld->err, MOAT_EPARSE, "%u:%u: %s", line, col, problem);
 }
 
@@ -220,8 +218,8 @@ static struct cy_node *node_new(struct loader *ld, enum cy_kind kind, const yaml
 
     memset(n, 0, sizeof(*n));
     n->kind = kind;
-    n->line = n->src_line = (unsigned)m->line + 1;
-    n->col = (unsigned)m->column + 1;
+    n->line = n->src_line = mk_line(ld, m);
+    n->col = mk_col(ld, m);
     return n;
 }
 
@@ -392,8 +390,7 @@ static size_t unescape_double(const unsigned char *s, size_t n, char *out)
 static void lit_lines(struct loader *ld, const struct cy_node *n, struct cursor c)
 {
     const unsigned char *v = (const unsigned char *)n->str;
-    size_t k = 0, ls = 0, indent = 0, o = 0;
-    unsigned line = c.line + 1;
+    size_t k = 0, ls = 0, indent = 0, o = 0, yline = c.yline;
 
     while (o <= n->len) {
         size_t b = o < n->len ? brk_len(v + o, n->len - o) : 0;
@@ -420,7 +417,9 @@ static void lit_lines(struct loader *ld, const struct cy_node *n, struct cursor 
         ls = o;
     }
     for (o = 0, ls = 0;; ls = o) {
-        struct cy_lpos p = { ls, line++, (unsigned)indent + 1 };
+        struct cy_lpos p = { ls, moat_linemap_line(&ld->lm, yline),
+                             moat_linemap_col(&ld->lm, yline, (unsigned)indent + 1) };
+        yline++;
         MOAT_VEC_PUSH(&ld->lpos, p);
         while (o < n->len && !brk_len(v + o, n->len - o))
             o++;
@@ -520,9 +519,9 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
 
     if (len > CY_MAX_SCALAR)
         return moat_err_set(ld->err, MOAT_ETOOBIG,
-                            "%u:%u: string of %zu bytes, over the %u-byte limit",
-                            (unsigned)sm->line + 1, (unsigned)sm->column + 1, len, CY_MAX_SCALAR);
-    if ((rc = count_node(ld, (unsigned)sm->line + 1, (unsigned)sm->column + 1)) != 0)
+                            "%u:%u: string of %zu bytes, over the %u-byte limit", mk_line(ld, sm),
+                            mk_col(ld, sm), len, CY_MAX_SCALAR);
+    if ((rc = count_node(ld, mk_line(ld, sm), mk_col(ld, sm))) != 0)
         return rc;
     n = node_new(ld, CY_SCALAR, sm);
     switch (ev->data.scalar.style) {
@@ -540,7 +539,7 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
     if (ld->exact) {
         /* The event starts at the node's properties; the text may start
          * further on (a block scalar's header, the quote, the first word). */
-        if (!cur_seek(&ld->cur, sm->index) || ld->cur.line != sm->line) {
+        if (!cur_seek(&ld->cur, sm->index) || ld->cur.yline != sm->line) {
             ld->exact = false;
         } else {
             start = endc = ld->cur;
@@ -551,7 +550,7 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
                     skip_props(&start, endc.off);
                 n->line = n->src_line = start.line + 1;
                 n->col = cur_col(&start);
-                if (n->style == CY_LITERAL || n->style == CY_FOLDED || endc.line > start.line) {
+                if (n->style == CY_LITERAL || n->style == CY_FOLDED || endc.yline > start.yline) {
                     map_lines(ld, n, start, endc.off);
                     if (ld->lpos.n) {
                         struct cy_lpos *lp =
@@ -585,8 +584,8 @@ static int on_start(struct loader *ld, const yaml_event_t *ev, enum cy_kind kind
 
     if (ld->depth == CY_MAX_DEPTH)
         return moat_err_set(ld->err, MOAT_ETOOBIG, "%u:%u: nested deeper than %d levels",
-                            (unsigned)sm->line + 1, (unsigned)sm->column + 1, CY_MAX_DEPTH);
-    if ((rc = count_node(ld, (unsigned)sm->line + 1, (unsigned)sm->column + 1)) != 0)
+                            mk_line(ld, sm), mk_col(ld, sm), CY_MAX_DEPTH);
+    if ((rc = count_node(ld, mk_line(ld, sm), mk_col(ld, sm))) != 0)
         return rc;
     f = &ld->stack[ld->depth++];
     memset(f, 0, sizeof(*f));
@@ -819,7 +818,7 @@ static int on_end(struct loader *ld)
 static int on_alias(struct loader *ld, const yaml_event_t *ev)
 {
     const char *name = (const char *)ev->data.alias.anchor;
-    unsigned line = (unsigned)ev->start_mark.line + 1, col = (unsigned)ev->start_mark.column + 1;
+    unsigned line = mk_line(ld, &ev->start_mark), col = mk_col(ld, &ev->start_mark);
     struct anchor *a = moat_map_get(&ld->anchors, name, strlen(name));
 
     if (!a)
@@ -849,8 +848,8 @@ static int on_event(struct loader *ld, const yaml_event_t *ev)
     case YAML_DOCUMENT_START_EVENT:
         if (ld->doc->n == CY_MAX_DOCS)
             return moat_err_set(ld->err, MOAT_ETOOBIG, "%u:%u: more than %d YAML documents",
-                                (unsigned)ev->start_mark.line + 1,
-                                (unsigned)ev->start_mark.column + 1, CY_MAX_DOCS);
+                                mk_line(ld, &ev->start_mark), mk_col(ld, &ev->start_mark),
+                                CY_MAX_DOCS);
         /* anchors belong to their document */
         moat_map_release(&ld->anchors, NULL);
         ld->root = NULL;
@@ -900,6 +899,8 @@ int cy_load(const unsigned char *data, size_t len, struct cy_doc **out, struct m
                  ((data[0] == 0xff && data[1] == 0xfe) || (data[0] == 0xfe && data[1] == 0xff)));
     if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
         ld.cur.off = ld.cur.bol = 3;
+    if (ld.exact)
+        moat_linemap_init(&ld.lm, data, len);
     moat_map_init(&ld.anchors); /* initializes libsodium too */
     randombytes_buf(ld.doc->hkey, sizeof(ld.doc->hkey));
     if (!yaml_parser_initialize(&yp))
@@ -925,6 +926,7 @@ out:
     moat_map_release(&ld.anchors, NULL);
     free(ld.scratch.v);
     free(ld.lpos.v);
+    moat_linemap_release(&ld.lm);
     cy_free(ld.doc);
     return rc;
 }

@@ -22,6 +22,7 @@ struct loader {
     size_t depth;
     struct moat_map anchors; /* name -> complete node */
     size_t expanded;         /* nodes the document stands for, aliases expanded */
+    struct moat_linemap lm;  /* libyaml's lines to moat's */
     bool done;
 };
 
@@ -71,7 +72,7 @@ static void attach(struct loader *ld, struct lockjs_ynode *n, const unsigned cha
 
 static int on_event(struct loader *ld, const yaml_event_t *ev, struct moat_err *err)
 {
-    unsigned line = (unsigned)ev->start_mark.line + 1;
+    unsigned line = moat_linemap_line(&ld->lm, ev->start_mark.line);
     struct lockjs_ynode *n;
     struct open *o;
     int rc;
@@ -157,12 +158,16 @@ int lockjs_yaml_load(const struct deps_source *src, struct lockjs_ydoc *doc, str
     ld.src = src;
     ld.doc = doc;
     moat_map_init(&ld.anchors);
+    moat_linemap_init(&ld.lm, src->data, src->len);
     if (!yaml_parser_initialize(&parser))
         MOAT_BUG("yaml_parser_initialize: out of memory");
+    /* lockfiles are UTF-8; decoding UTF-16 would cut marks loose from bytes */
+    yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
     yaml_parser_set_input_string(&parser, src->data, src->len);
     while (!ld.done) {
         if (!yaml_parser_parse(&parser, &ev)) {
-            rc = lockjs_fail(err, MOAT_EPARSE, src->path, (unsigned)parser.problem_mark.line + 1,
+            rc = lockjs_fail(err, MOAT_EPARSE, src->path,
+                             moat_linemap_line(&ld.lm, parser.problem_mark.line),
                              "invalid YAML: %s%s%s", parser.problem ? parser.problem : "error",
                              parser.context ? " " : "", parser.context ? parser.context : "");
             goto out;
@@ -178,6 +183,7 @@ out:
         free(ld.st[i].anchor);
     }
     moat_map_release(&ld.anchors, NULL);
+    moat_linemap_release(&ld.lm);
     yaml_parser_delete(&parser);
     if (rc != 0)
         doc->root = NULL;

@@ -432,6 +432,36 @@ static void test_crlf(void **state)
     }
 }
 
+/* YAML breaks lines at a lone CR too; moat reports the line grep -n shows */
+static void test_yaml_lone_cr(void **state)
+{
+    static const char *const files[][2] = {
+        { "yarn.lock", DATA "yarn/berry.lock" },
+        { "pnpm-lock.yaml", DATA "pnpm/v6.yaml" },
+    };
+
+    (void)state;
+    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        struct moat_buf b = MOAT_BUF_INIT(DEPS_MAX_LOCKFILE), cr = MOAT_BUF_INIT(DEPS_MAX_LOCKFILE);
+        struct deps_lock l1, l2;
+        struct moat_err err;
+        assert_int_equal(moat_fs_read(files[f][1], &b, NULL), 0);
+        /* two YAML lines (two comments), one line of text */
+        assert_int_equal(moat_buf_add(&cr, "# a\r# b\n", 8), 0);
+        assert_int_equal(moat_buf_add(&cr, b.data, b.len), 0);
+        if (parse_mem(files[f][0], files[f][1], NULL, b.data, b.len, &l1, &err) != 0 ||
+            parse_mem(files[f][0], files[f][1], NULL, cr.data, cr.len, &l2, &err) != 0)
+            fail_msg("%s: %s", files[f][1], err.msg);
+        assert_int_equal(l1.n, l2.n);
+        for (size_t i = 0; i < l1.n; i++)
+            assert_int_equal(l1.pkgs[i].line + 1, l2.pkgs[i].line);
+        deps_lock_release(&l1);
+        deps_lock_release(&l2);
+        moat_buf_release(&b);
+        moat_buf_release(&cr);
+    }
+}
+
 /* ---- yarn ---- */
 
 static void test_yarn_v1(void **state)
@@ -983,6 +1013,7 @@ int main(void)
         cmocka_unit_test(test_npm_shrinkwrap_cycle),
         cmocka_unit_test(test_npm_edges),
         cmocka_unit_test(test_crlf),
+        cmocka_unit_test(test_yaml_lone_cr),
         cmocka_unit_test(test_yarn_v1),
         cmocka_unit_test(test_yarn_berry),
         cmocka_unit_test(test_pnpm_v6),

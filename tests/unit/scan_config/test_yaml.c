@@ -230,14 +230,18 @@ static void test_literal_crlf(void **state)
 }
 
 /* Marks count characters; lines and columns here are bytes after a
- * multi-byte prefix, and NEL, LS and PS break lines as in libyaml. */
+ * multi-byte prefix. NEL, LS, PS and a lone CR break YAML lines, but moat
+ * numbers lines at '\n' as the other analyzers and editors do, so a finding
+ * after one is on the line grep -n shows. */
 static void test_unicode(void **state)
 {
     struct cy_doc *d = load("\"\xc3\xa9t\xc3\xa9\": |\n" /* 1 */
                             "  caf\xc3\xa9\n"            /* 2 */
                             "  x $Y\n"                   /* 3 */
                             "k\xe2\x82\xac: v\n"         /* 4 */
-                            "n: a\xc2\x85  b\n");        /* 5, 6 */
+                            "n: a\xc2\x85  b\n"          /* 5 */
+                            "m: |\n  c\r  d\n"           /* 6, 7 */
+                            "o: e\r  f\n");              /* 8 */
     const struct cy_node *r = cy_root(d, 0), *s = r->items[0];
 
     (void)state;
@@ -248,7 +252,13 @@ static void test_unicode(void **state)
     at(r->items[1], 4, 7);
     at(r->items[2], 5, 4);
     assert_string_equal(r->items[2]->str, "a b");
-    assert_int_equal(line_of(r->items[2], "b"), 6);
+    assert_int_equal(line_of(r->items[2], "b"), 5);
+    assert_int_equal(col_of(r->items[2], "b"), 9);
+    assert_string_equal(r->items[3]->str, "c\nd\n");
+    assert_int_equal(line_of(r->items[3], "d"), 7);
+    assert_int_equal(col_of(r->items[3], "d"), 7);
+    at(r->items[4], 8, 4);
+    assert_int_equal(line_of(r->items[4], "f"), 8);
     cy_free(d);
 }
 
