@@ -7,10 +7,10 @@
 #include <string.h>
 #include "scan/config/config.h"
 #include "fuzz.h"
+#include "fuzz_scan.h"
 #include "core/banned.h"
 
-static struct moat_scan *scan;
-static struct scan_worker worker;
+static struct scan_worker *worker;
 static struct moat_findings found;
 
 struct bounds {
@@ -116,24 +116,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     /* the audits, through the analyzer */
-    if (!scan) {
-        static struct moat_scan_opts opts;
-        opts.root = ".";
-        opts.source = MOAT_SOURCE_TREE;
-        opts.analyzers = MOAT_ANALYZER_CONFIG;
-        opts.threads = 1;
-        opts.pedantic = true;
-        moat_findings_init(&found);
-        if (moat_scan_new(&opts, &scan, NULL) != 0)
-            abort();
-        scan->out = &found;
-        if (scan_worker_init(scan, &worker, NULL) != 0)
-            abort();
-    }
+    if (!worker)
+        worker = fuzz_config_worker(".", &found);
     b.path = "Dockerfile";
     b.data = data;
     b.len = size;
-    scan_blob_run(&worker, &b);
+    scan_blob_run(worker, &b);
     for (size_t i = 0; i < found.n; i++) {
         const struct moat_finding *x = found.v[i];
         if (!x->rule_id || strncmp(x->rule_id, "docker-", 7) != 0 || x->line < 1 || !x->message)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "scan/config/config.h"
 #include "fuzz.h"
+#include "fuzz_scan.h"
 #include "core/banned.h"
 
 static const struct {
@@ -21,29 +22,9 @@ static const struct {
     { ".gitlab-ci.yml", "gitlab-" },
 };
 
-static struct moat_scan *scan;
-static struct scan_worker worker;
+static struct scan_worker *worker;
 static struct moat_findings found;
 static char root[] = "/tmp/moat-fuzz-XXXXXX";
-
-static void setup(void)
-{
-    static struct moat_scan_opts opts;
-
-    if (!mkdtemp(root))
-        abort();
-    opts.root = root;
-    opts.source = MOAT_SOURCE_TREE;
-    opts.analyzers = MOAT_ANALYZER_CONFIG;
-    opts.threads = 1;
-    opts.pedantic = true;
-    moat_findings_init(&found);
-    if (moat_scan_new(&opts, &scan, NULL) != 0)
-        abort();
-    scan->out = &found;
-    if (scan_worker_init(scan, &worker, NULL) != 0)
-        abort();
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -53,15 +34,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size == 0)
         return 0;
-    if (!scan)
-        setup();
+    if (!worker) {
+        if (!mkdtemp(root))
+            abort();
+        worker = fuzz_config_worker(root, &found);
+    }
     k = data[0] % (sizeof(kinds) / sizeof(kinds[0]));
     b.path = kinds[k].path;
     b.data = data + 1;
     b.len = size - 1;
     for (size_t i = 0; i < b.len; i++)
         lines += b.data[i] == '\n';
-    scan_blob_run(&worker, &b);
+    scan_blob_run(worker, &b);
     for (size_t i = 0; i < found.n; i++) {
         const struct moat_finding *x = found.v[i];
         if (!x->rule_id || !x->message || x->line < 1)
