@@ -257,7 +257,8 @@ static void scan(void *state, void *wstate, struct scan_worker *w, const struct 
 {
     struct deps_state *st = state;
     const struct deps_format *fmt;
-    struct deps_source src = { b->path, NULL, b->data, b->len };
+    size_t bom = deps_bom_len(b->data, b->len);
+    struct deps_source src = { b->path, NULL, b->data + bom, b->len - bom };
     struct deps_lock l;
     struct moat_err err = { 0, "" };
     char *dir = NULL;
@@ -266,7 +267,7 @@ static void scan(void *state, void *wstate, struct scan_worker *w, const struct 
     /* the packages installed are those of the tree, not of every old
      * lockfile in the history */
     if (b->depth > 0 || w->scan->opts->source == MOAT_SOURCE_GIT ||
-        !(fmt = deps_format_find(b->path, b->data, b->len)))
+        !(fmt = deps_format_find(b->path, src.data, src.len)))
         return;
     if (b->binary) {
         scan_warn(w->scan, b->path, "not parsed: a binary file, not a text lockfile");

@@ -181,6 +181,11 @@ struct deps_format {
  * parser checks this first. */
 MOAT_NODISCARD int deps_source_check_size(const struct deps_source *src, struct moat_err *err);
 
+/* 3 when data starts with a UTF-8 byte order mark, else 0. Editors on
+ * Windows write one and npm and pip read past it, so the analyzer
+ * strips it before any parser sees the file (line 1 stays line 1). */
+size_t deps_bom_len(const unsigned char *data, size_t len);
+
 /* NULL-terminated tables, one per group of parsers. */
 extern const struct deps_format *const deps_formats_js[]; /* lock_js*.c, lock_other*.c */
 extern const struct deps_format

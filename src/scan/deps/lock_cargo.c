@@ -1,8 +1,9 @@
 /* Cargo.lock: the TOML subset Cargo writes — a top-level "version = N",
  * [[package]] tables (name, version, source, checksum, dependencies as
  * "name", "name version" or "name version (source)") and v1's [metadata]
- * checksums. Every [[package]] counts, the project's own crates (no source)
- * included; what they depend on is direct. See docs/deps/lockfiles-js.md. */
+ * checksums (and its [root], the root crate of Cargo before 1.23). Every
+ * [[package]] counts, the project's own crates (no source) included; what
+ * they depend on is direct. See docs/deps/lockfiles-js.md. */
 #include <stdlib.h>
 #include <string.h>
 #include "lock_js.h"
@@ -183,7 +184,9 @@ static int parse_text(struct cargo *g, struct moat_err *err)
             while (e > h && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
                 e--;
             hl = (size_t)(e - h);
-            if (hl == 11 && memcmp(h, "[[package]]", 11) == 0) {
+            /* Cargo before 1.23 wrote the workspace's root crate as [root] */
+            if ((hl == 11 && memcmp(h, "[[package]]", 11) == 0) ||
+                (hl == 6 && memcmp(h, "[root]", 6) == 0)) {
                 struct crate nc = { .line = line };
                 MOAT_VEC_PUSH(&g->crates, nc);
                 sec = S_PACKAGE;

@@ -105,6 +105,7 @@ static int read_sum(const char *path, const unsigned char *data, size_t len,
     struct line ln;
     int rc;
 
+    p += deps_bom_len(data, len); /* the go.sum beside a go.mod is read here */
     while (next_line(&p, end, &s, &e)) {
         struct lockjs_entry en = { .eco = DEPS_ECO_GO, .line = ++no };
         struct tok *mod, *ver, *h;

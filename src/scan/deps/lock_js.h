@@ -155,11 +155,13 @@ struct lockjs_ynode {
 };
 
 struct lockjs_ydoc {
-    struct lockjs_ynode *root; /* NULL for an empty document */
+    struct lockjs_ynode *root;  /* the first document; NULL for an empty stream */
+    struct lockjs_ynode **docs; /* every document's root, in order */
+    size_t ndocs;
     struct moat_arena arena;
 };
 
-/* Load the first document of src. Returns 0, MOAT_EPARSE (with libyaml's
+/* Load every document of src (root is the first). Returns 0, MOAT_EPARSE (with libyaml's
  * line) or MOAT_ETOOBIG (nesting over DEPS_MAX_DEPTH, expansion over
  * LOCKJS_MAX_YAML_NODES); doc must be released either way. */
 MOAT_NODISCARD int lockjs_yaml_load(const struct deps_source *src, struct lockjs_ydoc *doc,

@@ -1,8 +1,9 @@
 /* pnpm-lock.yaml: v5 ("/name/version" keys, "_peer" suffixes), v6
  * ("/name@version(peer@1.0.0)") and v9 ("packages" without peers plus
- * "snapshots" with them and the dependency lists). "importers" (or the
- * top-level dependency maps of a single project) say what is direct and
- * what is for development. See docs/deps/lockfiles-js.md. */
+ * "snapshots" with them and the dependency lists), in one document or, from
+ * pnpm 11, two (an "env" document first, then the project's). "importers"
+ * (or the top-level dependency maps of a single project) say what is direct
+ * and what is for development. See docs/deps/lockfiles-js.md. */
 #include <stdlib.h>
 #include <string.h>
 #include "lock_js.h"
@@ -192,10 +193,14 @@ static int add_edges(struct pnpm *p, size_t from, const struct lockjs_ynode *v,
 /* One importer's (or a single project's top-level) dependency maps. */
 static int add_direct(struct pnpm *p, const struct lockjs_ynode *imp, struct moat_err *err)
 {
+    /* the env document's importer names pnpm itself and the config
+     * dependencies: both installed, neither for development only */
     static const char *const fields[] = { "dependencies", "optionalDependencies",
+                                          "configDependencies", "packageManagerDependencies",
                                           "devDependencies" };
+    const size_t ndev = 4; /* fields[4] is the development one */
 
-    for (size_t f = 0; f < 3; f++) {
+    for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
         const struct lockjs_ynode *d = lockjs_yget(imp, fields[f]);
         if (!d || !(d->kind == LOCKJS_YMAP || lockjs_yscalar(d)))
             continue;
@@ -214,7 +219,7 @@ static int add_direct(struct pnpm *p, const struct lockjs_ynode *imp, struct moa
             if (!find_ref(p, dk->str, dv->str, dv->len, &to))
                 continue;
             p->l->pkgs[to].flags |= DEPS_PKG_DIRECT;
-            p->root[to] |= f == 2 ? 2 : 1;
+            p->root[to] |= f == ndev ? 2 : 1;
         }
     }
     return 0;
@@ -228,24 +233,37 @@ static int check_map(struct pnpm *p, const struct lockjs_ynode *m, const char *w
     return 0;
 }
 
-static int parse_doc(struct pnpm *p, const struct lockjs_ynode *root, struct moat_err *err)
+/* A document's lockfileVersion: sets the key syntax (p->v5) and the
+ * format. */
+static int doc_version(struct pnpm *p, const struct lockjs_ynode *root, struct moat_err *err)
 {
-    const struct lockjs_ynode *lv, *packages, *snapshots, *importers;
-    MOAT_VEC(size_t) idx = { 0 }; /* packages[i] -> pkg, or SIZE_MAX */
+    const struct lockjs_ynode *lv;
     char fmt[64];
-    int rc = 0;
+    int rc;
 
     if (!root || root->kind != LOCKJS_YMAP)
         return lockjs_fail(err, MOAT_EPARSE, p->src->path, root ? root->line : 0,
                            "top level is not a map");
     lv = lockjs_yget(root, "lockfileVersion");
     if (!lockjs_yscalar(lv) || lv->len == 0 || lv->len > 16 || lv->str[0] < '1' || lv->str[0] > '9')
-        return lockjs_fail(err, MOAT_EPARSE, p->src->path, lv ? lv->line : 0,
+        return lockjs_fail(err, MOAT_EPARSE, p->src->path, lv ? lv->line : root->line,
                            "missing or bad lockfileVersion");
     p->v5 = lv->str[0] < '6' && (lv->len == 1 || lv->str[1] == '.');
     if ((rc = moat_snprintf(fmt, sizeof(fmt), "pnpm-lock.yaml v%s", lv->str)) != 0)
         return rc;
     p->l->format = deps_lock_strdup(p->l, fmt, strlen(fmt));
+    return 0;
+}
+
+/* One document's packages, snapshots and the edges between them. */
+static int doc_packages(struct pnpm *p, const struct lockjs_ynode *root, struct moat_err *err)
+{
+    const struct lockjs_ynode *packages, *snapshots, *importers;
+    MOAT_VEC(size_t) idx = { 0 }; /* packages[i] -> pkg, or SIZE_MAX */
+    int rc = 0;
+
+    if ((rc = doc_version(p, root, err)) != 0)
+        return rc;
     packages = lockjs_yget(root, "packages");
     snapshots = lockjs_yget(root, "snapshots");
     importers = lockjs_yget(root, "importers");
@@ -297,22 +315,57 @@ static int parse_doc(struct pnpm *p, const struct lockjs_ynode *root, struct moa
             if (idx.v[i] != (size_t)-1 &&
                 (rc = add_edges(p, idx.v[i], packages->kids[2 * i + 1], err)) != 0)
                 goto out;
+out:
+    free(idx.v);
+    return rc;
+}
 
+/* One document's direct dependencies: its importers, or a single
+ * project's top-level maps. */
+static int doc_direct(struct pnpm *p, const struct lockjs_ynode *root, struct moat_err *err)
+{
+    const struct lockjs_ynode *importers = lockjs_yget(root, "importers");
+    int rc;
+
+    if ((rc = doc_version(p, root, err)) != 0)
+        return rc;
+    if (!importers || importers->kind != LOCKJS_YMAP)
+        return add_direct(p, root, err);
+    for (size_t i = 0; i < importers->n; i++)
+        if ((rc = add_direct(p, importers->kids[2 * i + 1], err)) != 0)
+            return rc;
+    return 0;
+}
+
+/* pnpm 11 and later may write two documents: the "env" one (pnpm itself
+ * and config dependencies) and the project's. Both are installed, so the
+ * packages of every document count; the format is the last one's. */
+static bool empty_doc(const struct lockjs_ynode *root)
+{
+    return root->kind == LOCKJS_YSCALAR && !lockjs_yscalar(root);
+}
+
+static int parse_docs(struct pnpm *p, const struct lockjs_ydoc *doc, struct moat_err *err)
+{
+    size_t nonempty = 0;
+    int rc;
+
+    for (size_t d = 0; d < doc->ndocs; d++)
+        nonempty += !empty_doc(doc->docs[d]);
+    if (nonempty == 0) /* an empty file, or only "---" */
+        return doc_version(p, doc->root, err);
+    for (size_t d = 0; d < doc->ndocs; d++)
+        if (!empty_doc(doc->docs[d]) && (rc = doc_packages(p, doc->docs[d], err)) != 0)
+            return rc;
     p->root = moat_calloc(p->l->n ? p->l->n : 1, 1);
-    if (importers && importers->kind == LOCKJS_YMAP) {
-        for (size_t i = 0; i < importers->n; i++)
-            if ((rc = add_direct(p, importers->kids[2 * i + 1], err)) != 0)
-                goto out;
-    } else if ((rc = add_direct(p, root, err)) != 0) {
-        goto out;
-    }
+    for (size_t d = 0; d < doc->ndocs; d++)
+        if (!empty_doc(doc->docs[d]) && (rc = doc_direct(p, doc->docs[d], err)) != 0)
+            return rc;
     /* v9 dropped the per-package dev flag: what only devDependencies reach
      * is development-only */
     if (!p->dev_flags)
         lockjs_mark_dev(p->l, p->root);
-out:
-    free(idx.v);
-    return rc;
+    return 0;
 }
 
 static int parse(const struct deps_source *src, struct deps_lock *l, struct moat_err *err)
@@ -326,7 +379,7 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
     p.buf = (struct moat_buf)MOAT_BUF_INIT(DEPS_MAX_LOCKFILE);
     if ((rc = lockjs_yaml_load(src, &doc, err)) != 0)
         goto out;
-    if ((rc = parse_doc(&p, doc.root, err)) != 0)
+    if ((rc = parse_docs(&p, &doc, err)) != 0)
         goto out;
     lockjs_finish(l);
 out:

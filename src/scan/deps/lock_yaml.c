@@ -1,8 +1,9 @@
 /* A small YAML loader for the lockfile parsers (pnpm-lock.yaml, yarn berry's
  * yarn.lock): libyaml events into a tree in one arena, every node with its
- * line. An alias shares its anchor's node instead of copying it, and counts
- * at the anchor's full expanded size against LOCKJS_MAX_YAML_NODES, so a
- * "billion laughs" document is refused before anything walks it. */
+ * line, one tree per document of the stream (pnpm 11 writes two). An alias
+ * shares its anchor's node instead of copying it, and counts at the anchor's
+ * full expanded size against LOCKJS_MAX_YAML_NODES, so a "billion laughs"
+ * document is refused before anything walks it. */
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -20,9 +21,10 @@ struct loader {
     struct lockjs_ydoc *doc;
     struct open st[DEPS_MAX_DEPTH];
     size_t depth;
-    struct moat_map anchors; /* name -> complete node */
-    size_t expanded;         /* nodes the document stands for, aliases expanded */
-    struct moat_linemap lm;  /* libyaml's lines to moat's */
+    struct moat_map anchors;              /* name -> complete node */
+    size_t expanded;                      /* nodes the document stands for, aliases expanded */
+    struct moat_linemap lm;               /* libyaml's lines to moat's */
+    MOAT_VEC(struct lockjs_ynode *) docs; /* each document's root, in order */
     bool done;
 };
 
@@ -61,8 +63,7 @@ static void attach(struct loader *ld, struct lockjs_ynode *n, const unsigned cha
     if (anchor)
         moat_map_put(&ld->anchors, (const char *)anchor, strlen((const char *)anchor), n);
     if (ld->depth == 0) {
-        ld->doc->root = n;
-        ld->done = true;
+        MOAT_VEC_PUSH(&ld->docs, n);
         return;
     }
     p = &ld->st[ld->depth - 1];
@@ -138,6 +139,10 @@ static int on_event(struct loader *ld, const yaml_event_t *ev, struct moat_err *
         return 0;
     }
     case YAML_DOCUMENT_END_EVENT:
+        /* an anchor names a node of its own document only */
+        moat_map_release(&ld->anchors, NULL);
+        moat_map_init(&ld->anchors);
+        return 0;
     case YAML_STREAM_END_EVENT: ld->done = true; return 0;
     default: return 0;
     }
@@ -177,7 +182,14 @@ int lockjs_yaml_load(const struct deps_source *src, struct lockjs_ydoc *doc, str
         if (rc != 0)
             goto out;
     }
+    if (ld.docs.n) {
+        doc->root = ld.docs.v[0];
+        doc->docs = moat_arena_alloc(&doc->arena, ld.docs.n * sizeof(*doc->docs));
+        memcpy(doc->docs, ld.docs.v, ld.docs.n * sizeof(*doc->docs));
+        doc->ndocs = ld.docs.n;
+    }
 out:
+    free(ld.docs.v);
     for (size_t i = 0; i < ld.depth; i++) {
         free(ld.st[i].kids.v);
         free(ld.st[i].anchor);
@@ -185,8 +197,11 @@ out:
     moat_map_release(&ld.anchors, NULL);
     moat_linemap_release(&ld.lm);
     yaml_parser_delete(&parser);
-    if (rc != 0)
+    if (rc != 0) {
         doc->root = NULL;
+        doc->docs = NULL;
+        doc->ndocs = 0;
+    }
     return rc;
 }
 
@@ -194,6 +209,8 @@ void lockjs_yaml_release(struct lockjs_ydoc *doc)
 {
     moat_arena_release(&doc->arena);
     doc->root = NULL;
+    doc->docs = NULL;
+    doc->ndocs = 0;
 }
 
 const struct lockjs_ynode *lockjs_yget(const struct lockjs_ynode *map, const char *key)

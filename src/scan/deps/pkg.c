@@ -65,6 +65,11 @@ void deps_lock_depend(struct deps_lock *l, size_t from, size_t to)
     p->deps[p->ndeps++] = to;
 }
 
+size_t deps_bom_len(const unsigned char *data, size_t len)
+{
+    return len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+}
+
 int deps_source_check_size(const struct deps_source *src, struct moat_err *err)
 {
     if (src->len > DEPS_MAX_LOCKFILE)

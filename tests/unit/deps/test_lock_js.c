@@ -395,6 +395,7 @@ static void test_crlf(void **state)
         { "yarn.lock", DATA "yarn/v1.lock" },
         { "yarn.lock", DATA "yarn/berry.lock" },
         { "pnpm-lock.yaml", DATA "pnpm/v6.yaml" },
+        { "pnpm-lock.yaml", DATA "pnpm/v11-env.yaml" },
         { "Cargo.lock", DATA "cargo/Cargo.lock" },
         { "go.mod", DATA "go/replace/go.mod" },
         { "go.sum", DATA "go/sumonly/go.sum" },
@@ -438,6 +439,7 @@ static void test_yaml_lone_cr(void **state)
     static const char *const files[][2] = {
         { "yarn.lock", DATA "yarn/berry.lock" },
         { "pnpm-lock.yaml", DATA "pnpm/v6.yaml" },
+        { "pnpm-lock.yaml", DATA "pnpm/v11-env.yaml" },
     };
 
     (void)state;
@@ -592,6 +594,30 @@ static void test_pnpm_v5(void **state)
     deps_lock_release(&l);
 }
 
+/* pnpm 11 and later: an "env" document (pnpm itself, config dependencies)
+ * before the project's; both are installed, so both count. */
+static void test_pnpm_env_document(void **state)
+{
+    const struct deps_pkg *exe, *lo;
+    struct deps_lock l;
+
+    (void)state;
+    parse_ok("pnpm-lock.yaml", DATA "pnpm/v11-env.yaml", NULL, &l);
+    assert_string_equal(l.format, "pnpm-lock.yaml v9.0");
+    assert_int_equal(l.n, 5);
+    exe = expect(&l, "@pnpm/exe", "11.0.3", 18, DIRECT);
+    expect(&l, "@pnpm/plugin-trusted-deps", "0.2.0", 22, DIRECT);
+    /* in both documents: one package, at its first line */
+    lo = expect(&l, "lodash", "4.17.21", 25, DIRECT);
+    expect_hash(lo, "sha512",
+                "bf690311ee7b95e713ba568322e3533f2dd1cb880b189e99d4edef13592b81764daec43e2c54"
+                "c61d5c558dc5cfb35ecb85b65519e74026ff17675b6f8f916f4a");
+    assert_true(depends(&l, exe, lo));
+    expect(&l, "minimatch", "3.0.2", 65, DIRECT | DEV);
+    expect(&l, "semver", "4.3.1", 68, DIRECT);
+    deps_lock_release(&l);
+}
+
 /* ---- Cargo ---- */
 
 static void test_cargo(void **state)
@@ -624,6 +650,17 @@ static void test_cargo(void **state)
     assert_int_equal(l.n, 2);
     expect_hash(expect(&l, "libc", "0.2.40", 9, DIRECT), "sha256",
                 "6fd41f331ac7c5b8ac259b8bf82c75c0fb2e469bbf37d2becbba9a6a2221965b");
+    deps_lock_release(&l);
+
+    /* Cargo before 1.23: the root crate is a [root] table, after the others */
+    parse_ok("Cargo.lock", DATA "cargo/Cargo-root.lock", NULL, &l);
+    assert_string_equal(l.format, "Cargo.lock v1");
+    assert_int_equal(l.n, 3);
+    app = expect(&l, "legacy", "0.0.1", 15, DIRECT);
+    s1 = expect(&l, "hyper", "0.9.18", 2, DIRECT);
+    s0 = expect(&l, "time", "0.1.45", 10, TRANS);
+    expect_hash(s0, "sha256", "1b9bf64f730d6ee4b0528a5f0a316363da9d8104318731509d4ccc86248f82b4");
+    assert_true(depends(&l, app, s1) && depends(&l, s1, s0));
     deps_lock_release(&l);
 }
 
@@ -775,6 +812,14 @@ static void test_malformed(void **state)
         { "pnpm-lock.yaml", "lockfileVersion: '6.0'\npackages:\n  /nover: {}\n", MOAT_EPARSE,
           ":3: package key" },
         { "pnpm-lock.yaml", "a: *nowhere\n", MOAT_EPARSE, ":1: unknown YAML alias" },
+        /* every document is read: a broken second one is an error */
+        { "pnpm-lock.yaml", "lockfileVersion: '9.0'\n---\npackages: [\n", MOAT_EPARSE,
+          "invalid YAML" },
+        { "pnpm-lock.yaml", "lockfileVersion: '9.0'\n---\npackages: {}\n", MOAT_EPARSE,
+          ":3: missing or bad lockfileVersion" },
+        /* an anchor names a node of its own document only */
+        { "pnpm-lock.yaml", "lockfileVersion: &v '9.0'\n---\nlockfileVersion: *v\n", MOAT_EPARSE,
+          ":3: unknown YAML alias" },
         { "yarn.lock", "a@1:\n  version \"1\n", MOAT_EPARSE, ":2: unterminated string" },
         { "yarn.lock", "a@1:\n  resolved \"x\"\n", MOAT_EPARSE, ":1: entry has no version" },
         { "yarn.lock", "a@1:\n      version \"1\"\n", MOAT_EPARSE, ":2: unexpected indentation" },
@@ -833,7 +878,9 @@ static void test_truncated(void **state)
         { "pnpm-lock.yaml", DATA "pnpm/v6.yaml" },
         { "pnpm-lock.yaml", DATA "pnpm/v9.yaml" },
         { "pnpm-lock.yaml", DATA "pnpm/v5.yaml" },
+        { "pnpm-lock.yaml", DATA "pnpm/v11-env.yaml" },
         { "Cargo.lock", DATA "cargo/Cargo.lock" },
+        { "Cargo.lock", DATA "cargo/Cargo-root.lock" },
         { "go.mod", DATA "go/replace/go.mod" },
         { "go.sum", DATA "go/sumonly/go.sum" },
         { "Gemfile.lock", DATA "gem/Gemfile.lock" },
@@ -1019,6 +1066,7 @@ int main(void)
         cmocka_unit_test(test_pnpm_v6),
         cmocka_unit_test(test_pnpm_v9),
         cmocka_unit_test(test_pnpm_v5),
+        cmocka_unit_test(test_pnpm_env_document),
         cmocka_unit_test(test_cargo),
         cmocka_unit_test(test_gomod_replace),
         cmocka_unit_test(test_gosum),
