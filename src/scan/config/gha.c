@@ -179,11 +179,22 @@ static void permissions(struct gha_wf *w, const struct cy_node *jobs)
         if (!first)
             first = id;
         inherit++;
-        if (!perms)
+        if (perms) {
+            /* the workflow's permissions apply */
+        } else if (w->ev != GHA_EV_WORKFLOW_CALL) {
             gha_report(w, GHA_R_MISSING_PERMISSIONS, -1, MOAT_CONF_HIGH, jobs->keys[i], 0, id,
                        "job '%s' has no permissions: and neither has the workflow, so its token "
                        "gets the repository's default (possibly read-write) scopes",
                        id);
+        } else if (w->c->pedantic) {
+            /* only reusable: its token is the caller's, and the calling job
+             * is where a missing permissions: is reported */
+            gha_report(w, GHA_R_MISSING_PERMISSIONS, MOAT_SEV_LOW, MOAT_CONF_LOW, jobs->keys[i], 0,
+                       id,
+                       "job '%s' of a reusable workflow has no permissions: it runs with "
+                       "whatever token its caller passes",
+                       id);
+        }
     }
     if (!perms || inherit == 0)
         return;

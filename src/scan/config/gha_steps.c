@@ -231,6 +231,73 @@ static void checkout_step(struct step *st, const struct cy_node *with)
     }
 }
 
+struct run_ref {
+    bool found;
+};
+
+static void on_run_path(void *arg, const char *path)
+{
+    struct run_ref *o = arg;
+
+    if (strncmp(path, "github.event.workflow_run.", 26) == 0)
+        o->found = true;
+}
+
+/* Whether a with: value names the run that triggered a workflow_run
+ * workflow (github.event.workflow_run.id, .head_sha, ...). */
+static bool names_triggering_run(struct gha_wf *w, const struct cy_node *v)
+{
+    const char *s = cy_str(v);
+    struct run_ref o = { false };
+    size_t pos = 0, a, b;
+
+    while (s && gha_expr_find(s, v->len, &pos, &a, &b))
+        gha_expr_paths(gha_expr_parse(w->a, s + a + 3, b - a - 5), on_run_path, &o);
+    return o.found;
+}
+
+static bool workspace_dir(const struct cy_node *path)
+{
+    const char *p = cy_str(path);
+
+    if (!p)
+        return true;
+    while (*p == ' ')
+        p++;
+    return !*p || strcmp(p, ".") == 0 || strcmp(p, "./") == 0 ||
+           strcmp(p, "${{ github.workspace }}") == 0 || strcmp(p, "$GITHUB_WORKSPACE") == 0 ||
+           strcmp(p, "${GITHUB_WORKSPACE}") == 0;
+}
+
+/* A workflow_run workflow that downloads the triggering run's artifact into
+ * the workspace: what the pull request's build uploaded replaces the files
+ * the later steps run (artifact poisoning). An artifact kept in its own
+ * directory is data, unless something runs from there, which is not
+ * followed. */
+static void artifact_step(struct step *st, const char *uses, const struct cy_node *with)
+{
+    static const struct {
+        const char *action, *run, *path;
+    } dl[] = {
+        { "actions/download-artifact", "run-id", "path" },
+        { "dawidd6/action-download-artifact", "run_id", "path" },
+    };
+    struct gha_wf *w = st->j->w;
+
+    if (w->action || !(w->ev & GHA_EV_WORKFLOW_RUN))
+        return;
+    for (size_t i = 0; i < sizeof(dl) / sizeof(dl[0]); i++) {
+        const struct cy_node *run = cy_get(with, dl[i].run);
+        if (!gha_uses_is(uses, dl[i].action) || !names_triggering_run(w, run) ||
+            !workspace_dir(cy_get(with, dl[i].path)))
+            continue;
+        add_checkout(st, run, 0,
+                     gha_fmt(w, "the artifact of the triggering run (%s: %s) into the workspace",
+                             dl[i].run, cy_str(run)),
+                     MOAT_CONF_MEDIUM);
+    }
+}
+
 /* ---- artipacked: the workspace's .git uploaded with its token ---- */
 
 /* Major and minor version of uses@vX.Y, or of a "# vX.Y" comment after a
@@ -721,6 +788,7 @@ static void step_uses(struct step *st, const struct cy_node *usesn, const struct
     known_outputs(st, uses);
     if (gha_uses_is(uses, "actions/checkout"))
         checkout_step(st, with);
+    artifact_step(st, uses, with);
     if (cy_is(unsafe, "true") && checkout_trigger(w))
         add_checkout(st, unsafe, 0,
                      gha_fmt(w, "the pull request (%s with allow-unsafe-pr-checkout)", uses),

@@ -22,34 +22,100 @@ static size_t line_end(const char *s, size_t len, size_t i)
 
 static const char *const file_names[] = { "GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT" };
 
-/* Offset of a reference to the file variable in [from, to), or -1. */
+/* The github context names the same files: ${{ github.env }}, ${{ github.path }}. */
+static const char *const context_names[] = { "github.env", "github.path", NULL };
+
+static bool word_at(const char *s, size_t from, size_t to, size_t i, const char *w, bool icase)
+{
+    size_t n = strlen(w);
+
+    if (i + n > to || (icase ? strncasecmp(s + i, w, n) : memcmp(s + i, w, n)) != 0)
+        return false;
+    return !(i > from && (is_name(s[i - 1]) || s[i - 1] == '.')) &&
+           !(i + n < to && is_name(s[i + n]));
+}
+
+/* Offset of the next reference to the file in [from, to), or -1. */
 static long file_ref(const char *s, size_t from, size_t to, enum gha_file f)
 {
-    const char *name = file_names[f];
-    size_t n = strlen(name);
-
-    for (size_t i = from; i + n <= to; i++) {
-        if (memcmp(s + i, name, n) != 0)
-            continue;
-        if ((i > from && is_name(s[i - 1])) || (i + n < to && is_name(s[i + n])))
-            continue;
-        return (long)i;
-    }
+    for (size_t i = from; i < to; i++)
+        if (word_at(s, from, to, i, file_names[f], false) ||
+            (context_names[f] && word_at(s, from, to, i, context_names[f], true)))
+            return (long)i;
     return -1;
 }
 
-static bool writes_line(const char *s, size_t from, size_t to)
+/* Whether the reference at ref is a redirection target: `> "$X"`,
+ * `>> ${X}`, `>> $env:X`, `>> %X%`, `>> ${{ github.env }}`. */
+static bool redirected(const char *s, size_t from, size_t ref)
 {
-    static const char *const verbs[] = { "tee",   "add-content", "out-file",  "set-content",
-                                         "open(", "appendfile",  "writefile", ">" };
+    size_t i = ref;
 
-    for (size_t k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++) {
-        size_t m = strlen(verbs[k]);
-        for (size_t i = from; i + m <= to; i++)
-            if (strncasecmp(s + i, verbs[k], m) == 0)
-                return true;
+    while (i > from) {
+        char c = s[i - 1];
+        if (c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '{' || c == '$' || c == '%')
+            i--;
+        else if (i - from >= 4 && strncasecmp(s + i - 4, "env:", 4) == 0)
+            i -= 4;
+        else
+            return c == '>';
     }
     return false;
+}
+
+/* Python's open(..., "a"): a mode string after the file that writes
+ * ("a", "w", "x", "r+", mode="at"); other strings (encoding="utf-8") are
+ * skipped. */
+static bool open_mode_writes(const char *s, size_t ref, size_t to)
+{
+    const char *comma = memchr(s + ref, ',', to - ref);
+
+    for (size_t i = comma ? (size_t)(comma - s) + 1 : to; i < to && s[i] != ')'; i++) {
+        char q = s[i];
+        bool mode = true, writes = false;
+
+        if (q != '"' && q != '\'')
+            continue;
+        for (i++; i < to && s[i] != q; i++) {
+            mode = mode && s[i] != '\0' && strchr("rwaxbtU+", s[i]) != NULL;
+            writes = writes || (s[i] != '\0' && strchr("awx+", s[i]) != NULL);
+        }
+        if (mode && writes)
+            return true;
+    }
+    return false;
+}
+
+/* Whether the line [from, to) writes to the file named at ref: a
+ * redirection to it, or a writer (tee, PowerShell cmdlets, JavaScript's
+ * fs calls, Python's open() in a write mode) before it. Reading the file
+ * (`cat "$GITHUB_ENV" > dump`, `grep X "$GITHUB_ENV"`, `open(...).read()`)
+ * is not a write. */
+static bool writes_to(const char *s, size_t from, size_t to, size_t ref)
+{
+    static const char *const verbs[] = { "tee", "add-content", "out-file", "set-content" };
+
+    if (redirected(s, from, ref))
+        return true;
+    for (size_t i = from; i < ref; i++) {
+        for (size_t k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
+            if (word_at(s, from, to, i, verbs[k], true))
+                return true;
+        if (strncasecmp(s + i, "appendfile", 10) == 0 || strncasecmp(s + i, "writefile", 9) == 0)
+            return true;
+        if (strncmp(s + i, "open(", 5) == 0 && open_mode_writes(s, ref, to))
+            return true;
+    }
+    return false;
+}
+
+/* The first reference in [from, to) that the line writes to, or -1. */
+static long write_ref(const char *s, size_t from, size_t to, enum gha_file f)
+{
+    for (long ref = file_ref(s, from, to, f); ref >= 0; ref = file_ref(s, (size_t)ref + 1, to, f))
+        if (writes_to(s, from, to, (size_t)ref))
+            return ref;
+    return -1;
 }
 
 struct multi {
@@ -257,8 +323,8 @@ void gha_sh_writes(const char *code, const unsigned char *cls, size_t len, enum 
         if (e - t == 1 && code[t] == '{')
             group = e + 1;
         for (int f = GHA_F_ENV; f <= GHA_F_OUTPUT; f++) {
-            long ref = file_ref(code, t, e, (enum gha_file)f);
-            if (ref < 0 || !writes_line(code, t, e))
+            long ref = write_ref(code, t, e, (enum gha_file)f);
+            if (ref < 0)
                 continue;
             any = true;
             if (e + 1 < len && cls[e + 1] == GHA_SH_HEREDOC) {

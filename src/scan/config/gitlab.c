@@ -1136,10 +1136,10 @@ static void audit_include_entry(struct gl *g, struct src *s, struct val e)
         audit_component(g, s, r);
 }
 
-static void audit_includes(struct gl *g, struct src *s)
+/* The entries of an include: (or a job's trigger:include:), written in s. */
+static void audit_include_list(struct gl *g, struct src *s, struct val inc)
 {
-    struct val inc = deref(g, cy_get(s->root, "include"), s);
-
+    inc = deref(g, inc.n, inc.src);
     if (!inc.n)
         return;
     if (inc.n->kind == CY_SEQ) {
@@ -1150,6 +1150,13 @@ static void audit_includes(struct gl *g, struct src *s)
     } else {
         audit_include_entry(g, s, inc);
     }
+}
+
+static void audit_includes(struct gl *g, struct src *s)
+{
+    struct val inc = { cy_get(s->root, "include"), s };
+
+    audit_include_list(g, s, inc);
 }
 
 /* ---- loading local includes ---- */
@@ -1408,6 +1415,14 @@ static void audit_job(struct gl *g, const char *name, bool secrets_only)
         audit_script(&j, v, "pre_get_sources_script", 0);
     }
     moat_map_release(&j.local, NULL);
+    {
+        /* a child pipeline's configuration runs with this project's
+         * variables as much as an include: does */
+        const char *tp[2] = { "trigger", "include" };
+        struct val v = lookup(g, &j.L, tp, 2);
+        if (v.n)
+            audit_include_list(g, v.src, v);
+    }
     /* images from default: are audited once, with the default section */
     {
         struct val v = job_key(&j, "image", false, &from_default);
