@@ -195,11 +195,18 @@ static b64mask_fn b64mask_pick(void)
     return b64mask64_sse2;
 }
 
-/* Decode the run [a, b) when it decodes to text. */
-static void b64_candidate(struct secrets_decoded *d, const unsigned char *p, size_t a, size_t b)
+/* Decode the run [a, b) of p[0, len) when it decodes to text. A run padded
+ * with "=" ends in a partial quantum (2 or 3 characters: 1 or 2 bytes),
+ * which is decoded too: it holds the end of the text, such as the dashes
+ * that close a PEM key. */
+static void b64_candidate(struct secrets_decoded *d, const unsigned char *p, size_t len, size_t a,
+                          size_t b)
 {
-    size_t n = b - a, m;
+    size_t n = b - a, m, q = n / 4 * 4;
     unsigned char probe[48], *out;
+
+    if (n % 4 >= 2 && b < len && p[b] == '=')
+        q = n;
 
     /* Binary decodings are dropped after 12 bytes (most runs in code are
      * identifiers glued by + and /), then after 48; a digest in hex is not
@@ -212,8 +219,8 @@ static void b64_candidate(struct secrets_decoded *d, const unsigned char *p, siz
     m = b64_run(p + a, n < 64 ? n / 4 * 4 : 64, probe);
     if (!is_text(probe, m) || all_hex(p + a, n))
         return;
-    if ((out = reserve(d, n / 4 * 3)) != NULL) {
-        m = b64_run(p + a, n / 4 * 4, out);
+    if ((out = reserve(d, q * 3 / 4)) != NULL) {
+        m = b64_run(p + a, q, out);
         if (m >= MIN_DECODED && is_text(out, m))
             commit(d, m, a, n, SECRETS_LAYER_BASE64);
     }
@@ -257,7 +264,7 @@ void secrets_decode_base64(struct secrets_decoded *d, const unsigned char *p, si
             high = 0; /* the tail: no run continues past the end */
         if (carry) {
             if (carry + low >= SECRETS_MIN_BASE64)
-                b64_candidate(d, p, w - carry, w + low);
+                b64_candidate(d, p, len, w - carry, w + low);
             m &= ~((2ull << low) - 1); /* that run is done, with its end */
         }
         if (high)
@@ -271,7 +278,7 @@ void secrets_decode_base64(struct secrets_decoded *d, const unsigned char *p, si
             size_t s = (size_t)__builtin_ctzll(r), e = s;
             while (e < 64 && (m >> e) & 1)
                 e++;
-            b64_candidate(d, p, w + s, w + e);
+            b64_candidate(d, p, len, w + s, w + e);
             if (e >= 64)
                 break;
             r &= ~0ull << e;
@@ -280,7 +287,7 @@ void secrets_decode_base64(struct secrets_decoded *d, const unsigned char *p, si
         w += 64;
     }
     if (carry >= SECRETS_MIN_BASE64)
-        b64_candidate(d, p, len - carry, len);
+        b64_candidate(d, p, len, len - carry, len);
 }
 
 /* ---- URL encoding ---- */

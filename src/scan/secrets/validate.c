@@ -566,20 +566,11 @@ static bool is_keychar(int c)
            c == '.' || c == '-' || c == '$';
 }
 
-/* Walk back from the value over quotes, the operator and spaces to the key. */
-static bool check_generic(const struct secrets_cand *c)
+/* The key that ends at k (after spaces, quotes and a "]"), or false. */
+static bool key_before(const unsigned char *b, size_t k, size_t *ks, size_t *ke)
 {
-    const unsigned char *b = c->buf;
-    size_t k = c->soff, kend, kstart;
-    bool quoted = k > 0 && (b[k - 1] == '"' || b[k - 1] == '\'' || b[k - 1] == '`');
-    bool is_password;
+    size_t kend, kstart;
 
-    while (k > 0 && in_set(b[k - 1], "\"'`\\"))
-        k--;
-    while (k > 0 && (b[k - 1] == ' ' || b[k - 1] == '\t'))
-        k--;
-    while (k > 0 && in_set(b[k - 1], "=:>(?,!"))
-        k--;
     while (k > 0 && (b[k - 1] == ' ' || b[k - 1] == '\t'))
         k--;
     while (k > 0 && in_set(b[k - 1], "\"'`\\]"))
@@ -590,7 +581,59 @@ static bool check_generic(const struct secrets_cand *c)
     kstart = k;
     while (kstart < kend && (b[kstart] == '-' || b[kstart] == '$' || b[kstart] == '.'))
         kstart++;
-    if (kstart == kend)
+    *ks = kstart;
+    *ke = kend;
+    return kstart < kend;
+}
+
+/* The name of a name/value pair ("- name: DB_PASSWORD" then "value: ...",
+ * {"name": "X", "value": "..."}): the last "name" key within 300 bytes
+ * before the value key at v. */
+static bool name_of_pair(const unsigned char *b, size_t v, size_t *ks, size_t *ke)
+{
+    size_t lo = v > 300 ? v - 300 : 0;
+
+    for (size_t i = v; i >= lo + 4; i--) {
+        size_t j = i, a;
+        if (strncasecmp((const char *)b + i - 4, "name", 4) != 0 || (i > 4 && is_keychar(b[i - 5])))
+            continue;
+        if (j < v && b[j] == '"')
+            j++;
+        while (j < v && (b[j] == ' ' || b[j] == '\t'))
+            j++;
+        if (j >= v || b[j] != ':')
+            continue;
+        j++;
+        while (j < v && (b[j] == ' ' || b[j] == '\t' || b[j] == '"' || b[j] == '\''))
+            j++;
+        a = j;
+        while (j < v && is_keychar(b[j]))
+            j++;
+        *ks = a;
+        *ke = j;
+        return j > a;
+    }
+    return false;
+}
+
+/* Walk back from the value over quotes, a string prefix (b"", @""), the
+ * operator and spaces to the key. */
+static bool check_generic(const struct secrets_cand *c)
+{
+    const unsigned char *b = c->buf;
+    size_t k = c->soff, kend, kstart;
+    bool quoted = k > 0 && (b[k - 1] == '"' || b[k - 1] == '\'' || b[k - 1] == '`');
+    bool is_password;
+
+    while (k > 0 && in_set(b[k - 1], "\"'`\\"))
+        k--;
+    if (quoted && k > 1 && in_set(b[k - 1], "bBrRuU@") && in_set(b[k - 2], " \t=:(,"))
+        k--;
+    while (k > 0 && (b[k - 1] == ' ' || b[k - 1] == '\t'))
+        k--;
+    while (k > 0 && in_set(b[k - 1], "=:>(?,!"))
+        k--;
+    if (!key_before(b, k, &kstart, &kend))
         return false;
     /* <add key="ApiKey" value="...">: the name is the key attribute */
     if (kend - kstart == 5 && strncasecmp((const char *)b + kstart, "value", 5) == 0) {
@@ -608,11 +651,34 @@ static bool check_generic(const struct secrets_cand *c)
                 kstart = (size_t)(q - b);
                 kend = (size_t)(qe - b);
             }
+        } else if (!name_of_pair(b, kstart, &kstart, &kend)) {
+            return false;
         }
     }
-    if (!secrets_key_is_secret(b + kstart, kend - kstart, &is_password))
-        return false;
+    /* name: Type = "..." (Python, TypeScript, Kotlin, Rust): the key is
+     * before the annotation */
+    if (!secrets_key_is_secret(b + kstart, kend - kstart, &is_password)) {
+        size_t t = kstart;
+        if (t > 0 && b[t - 1] == '&')
+            t--;
+        while (t > 0 && (b[t - 1] == ' ' || b[t - 1] == '\t'))
+            t--;
+        if (t < 2 || b[t - 1] != ':' || b[t - 2] == ':' || !key_before(b, t - 1, &kstart, &kend) ||
+            !secrets_key_is_secret(b + kstart, kend - kstart, &is_password))
+            return false;
+    }
     return secrets_value_is_secret(b + c->soff, c->slen, is_password, quoted);
+}
+
+/* A bearer token alone: a JWT must pass the JWT checks (jwt.io's example
+ * is in every API guide), anything else the generic value test. */
+static bool check_value(const unsigned char *s, size_t n)
+{
+    const unsigned char *dot = n > 3 ? memchr(s, '.', n) : NULL;
+
+    if (dot && memcmp(s, "eyJ", 3) == 0 && memchr(dot + 1, '.', n - (size_t)(dot + 1 - s)))
+        return check_jwt(s, n);
+    return secrets_value_is_secret(s, n, false, true);
 }
 
 static enum secrets_verdict yes(bool ok)
@@ -640,7 +706,7 @@ enum secrets_verdict secrets_check(enum secrets_check check, const struct secret
     case SECRETS_CHECK_URL_PASSWORD: return yes(check_url_password(c));
     case SECRETS_CHECK_BASIC_AUTH: return yes(check_basic_auth(s, n));
     case SECRETS_CHECK_GENERIC: return yes(check_generic(c));
-    case SECRETS_CHECK_VALUE: return yes(secrets_value_is_secret(s, n, false, true));
+    case SECRETS_CHECK_VALUE: return yes(check_value(s, n));
     }
     return SECRETS_NO;
 }

@@ -1519,3 +1519,117 @@ rule("netrc-password", [
     "machine example.com login user password secret",
     "machine github.com login ci-bot password $GITHUB_TOKEN",
 ])
+
+
+# =====================================================================
+# forms found missing by a blind evaluation (appended here, after every
+# other example, so that the values above keep their seed)
+# =====================================================================
+
+def more(rule_id, hits=(), misses=()):
+    EXAMPLES[rule_id][0].extend(hits)
+    EXAMPLES[rule_id][1].extend(misses)
+
+
+def padded_pem(label, der):
+    """A PEM whose length is not a multiple of 3: its base64 ends in "="."""
+    text = pem(label, der) + "\n"
+    return text if len(text) % 3 else text + "\n"
+
+
+rule("cli-password", [
+    "mysql -h db.internal -u root -p'%s' shop < schema.sql" % rnd(ALNUM + "!#%", 14),
+    "mysqldump --single-transaction -uroot -p%s shop > shop.sql" % pw(14),
+    "sshpass -p '%s' ssh deploy@10.0.3.17 uptime" % rnd(ALNUM + "!#%", 14),
+    "sshpass -p%s rsync -a ./ deploy@10.1.2.3:/srv" % pw(12),
+    "docker login -u ci-bot -p %s registry.corp.io" % pw(20),
+], [
+    "mysql -u root -p",
+    "mysql -u root -p shop < dump.sql",
+    'mysqldump -u root -p"$MYSQL_ROOT_PASSWORD" --all-databases > all.sql',
+    "mysql -u root -pchangeme shop",
+    'sshpass -p "$SSH_PASS" scp a.tar.gz deploy@backup:',
+    'docker login -u ci -p "$(cat /run/secrets/registry)" registry.corp.io',
+    "ssh -p 2222 deploy@bastion",
+])
+more("generic-password", [
+    "      - MYSQL_ROOT_PASSWORD=%s" % rnd(ALNUM + "!@#%^&*", 16),
+    'db_password                = "%s"' % rnd(ALNUM + "!@#%", 18),
+    "define( 'DB_PASSWORD', '%s' );" % rnd(ALNUM + "!@#%", 16),
+    'REDIS_PASSWORD: str = "%s"' % rnd(ALNUM + "!#", 16),
+    'val password: String = "%s"' % rnd(ALNUM + "!#", 16),
+    'const DB_PASS: &str = "%s";' % rnd(ALNUM + "!#", 16),
+    '            - name: DB_PASSWORD\n              value: "%s"' % rnd(ALNUM + "!#%", 18),
+    '{"name": "DB_PASSWORD", "value": "%s"}' % rnd(ALNUM + "!#%", 18),
+    'props.put("mail.smtp.password", "%s");' % rnd(ALNUM + "!#", 15),
+], [
+    "      - POSTGRES_PASSWORD=${POSTGRES_PASSWORD}",
+    "      - POSTGRES_PASSWORD_FILE=/run/secrets/pg_password",
+    "- password: the password of the service account",
+    "password: Optional[str] = None",
+    "val password: String? = null",
+    'labels = ["password", "password_confirmation"]',
+    "- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef:\n      name: shop-db",
+    '- name: PASSWORD_MIN_LENGTH\n  value: "12"',
+    '{"name": "DB_PASSWORD", "value": "${DB_PASSWORD}"}',
+    'props.put("mail.smtp.password", System.getenv("SMTP_PASSWORD"));',
+    "define( 'DB_PASSWORD', getenv('WORDPRESS_DB_PASSWORD') );",
+    'msg = _("password", "Enter the new password")',
+])
+more("generic-secret", [
+    'ENCRYPTION_KEY = b"%s"' % b64(rbytes(32)),
+    "const apiKey: string = '%s';" % rnd(ALNUM, 32),
+    'os.environ.setdefault("DJANGO_SECRET_KEY", "%s")' % rnd(ALNUM + "!@#%^&*-_=+", 50),
+    'api_token                  = "%s"' % rnd(ALNUM, 40),
+    "        - Name: SLACK_SIGNING_SECRET\n          Value: %s" % rnd(HEX, 32),
+    'var key = @"%s";\nconst string ApiKey = @"%s";' % (rnd(ALNUM, 8), rnd(ALNUM, 32)),
+], [
+    'api_key: str = Field(..., description="API key for the billing service")',
+    "let token: string | undefined = undefined;",
+    'API_KEY = os.getenv("API_KEY", "")',
+    'token_ttl                  = "3600s"',
+    "        - Name: API_TOKEN\n          Value: !Ref ApiToken",
+    'FIELDS = ("api_key", "api_key_header")',
+])
+more("postgres-connection-string", [
+    'psql "host=pg.prod.corp port=5432 user=ro password=%s sslmode=require"' % pw(16),
+    'dsn := "host=pg.internal user=billing password=%s dbname=billing sslmode=require"' % pw(18),
+], [
+    'psql "host=localhost user=postgres password=postgres dbname=test"',
+    'psql "host=$PGHOST user=$PGUSER password=$PGPASSWORD dbname=shop"',
+])
+more("mysql-connection-string", [
+    'db, err := sql.Open("mysql", "billing:%s@tcp(mysql.prod:3306)/billing")' % pw(),
+    'dsn := "app:%s@unix(/var/run/mysqld/mysqld.sock)/app?parseTime=true"' % pw(),
+], [
+    'dsn := "root:password@tcp(localhost:3306)/test"',
+    'dsn := fmt.Sprintf("%s:%s@tcp(%s)/%s", user, pass, host, db)',
+    'dsn := "shop:${DB_PASSWORD}@tcp(db:3306)/shop"',
+])
+more("aws-secret-access-key", [
+    "aws configure set aws_secret_access_key %s" % rnd(ALNUM + "+/", 40),
+], [
+    'aws configure set aws_secret_access_key "$AWS_SECRET_ACCESS_KEY"',
+])
+more("http-bearer-token", [], [
+    # jwt.io's example token, in every API guide
+    "Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4g"
+    "RG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+])
+more("private-key-ec", [
+    # kubeconfig: base64 of the PEM, padded with "="
+    "    client-key-data: %s" % b64(padded_pem("EC PRIVATE KEY", ec_der()).encode()),
+])
+more("private-key-pkcs8", [
+    "  tls.key: %s" % b64(padded_pem("PRIVATE KEY", pkcs8_der()).encode()),
+])
+more("postgres-connection-string", [], [
+    # Python keyword arguments, not a libpq string
+    "self.nntp_class('news', user=login, password=password)",
+    "conn = connect(host=host, user=user, password=db_secret_value, dbname=name)",
+])
+more("generic-password", [], [
+    # lists of strings, not a key and its value
+    '# METHOD can be "trust", "reject", "md5", "password", "scram-sha-256",',
+    "     ('--passphrase', '--passphrase-fd', or '--passphrase-file') is",
+])

@@ -429,7 +429,7 @@ jobs:
       - uses: actions/setup-node@60edb5dd545a775178f52524783378180af0d1f8
       - run: echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" > ~/.npmrc
       - run: docker login -u ci -p "${{ secrets.DOCKERHUB_TOKEN }}"
-      - run: curl -H "Authorization: token ${{ secrets.GITHUB_TOKEN }}" https://api.github.com/user
+      - run: 'curl -H "Authorization: token ${{ secrets.GITHUB_TOKEN }}" https://api.github.com/user'
 """)
 
 vault_lines = "\n".join(hexs(40)[:80] for _ in range(8))
@@ -584,6 +584,116 @@ psql -h db -U shop -c 'select 1'
 curl -fsS -u "deploy:${DEPLOY_TOKEN}" "https://artifacts.internal/upload"
 mysql --user=app --password="$MYSQL_PASSWORD" shop < schema.sql
 aws configure set aws_secret_access_key "$AWS_SECRET_ACCESS_KEY"
+""")
+
+
+
+# Forms the generic rules learned after a blind evaluation (name/value
+# pairs, list items, type annotations, key-comma-value calls, command-line
+# passwords, libpq and Go DSNs), holding nothing but settings and references.
+f("ecs/taskdef.json", json.dumps({"family": "shop-api", "containerDefinitions": [{
+    "name": "api",
+    "image": "registry.internal/shop-api:1.8.2",
+    "environment": [
+        {"name": "PASSWORD_MIN_LENGTH", "value": "12"},
+        {"name": "TOKEN_TTL", "value": "3600"},
+        {"name": "DB_PASSWORD_FILE", "value": "/run/secrets/db_password"},
+        {"name": "API_TOKEN_HEADER", "value": "X-Api-Token"},
+    ],
+    "secrets": [
+        {"name": "DB_PASSWORD", "valueFrom": "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/db-password"},
+        {"name": "API_TOKEN", "valueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/api-token"},
+    ]}]}, indent=2) + "\n")
+
+f("k8s/worker.yaml", """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+spec:
+  template:
+    spec:
+      containers:
+        - name: worker
+          env:
+            - name: DB_PASSWORD
+              valueFrom:
+                secretKeyRef:
+                  name: shop-db
+                  key: password
+            - name: PASSWORD_MIN_LENGTH
+              value: "12"
+            - name: API_TOKEN
+              value: "$(API_TOKEN_FROM_INIT)"
+            - name: SECRET_KEY
+              value: "{{ .Values.secretKey }}"
+""")
+
+f("docker-compose.override.yml", """services:
+  db:
+    environment:
+      - POSTGRES_PASSWORD=${POSTGRES_PASSWORD:?set it in .env}
+      - POSTGRES_PASSWORD_FILE=/run/secrets/pg_password
+      - API_TOKEN
+      - PASSWORD_MIN_LENGTH=12
+""")
+
+f("svc/app/schemas.py", """from typing import Optional
+from pydantic import BaseModel, Field, SecretStr
+
+
+class Login(BaseModel):
+    username: str
+    password: SecretStr = SecretStr("")
+    api_key: str = Field(..., description="API key for the billing service")
+    token: Optional[str] = None
+    refresh_token: str | None = None
+
+
+API_KEY = os.getenv("API_KEY", "")
+FIELDS = ("password", "password_confirmation", "current_password")
+msg = _("password", "Enter the new password")
+SECRET_RE = r"^[A-Za-z0-9_]{32,}$"
+props.setdefault("password", password)
+""")
+
+f("web/src/client.ts", """export class Client {
+  private readonly password: string = process.env.PASSWORD ?? '';
+  private apiKey: string = '';
+  token: string | undefined = undefined;
+  secret: Uint8Array = new Uint8Array(32);
+}
+""")
+
+f("php/wp-config.php", """<?php
+define( 'DB_NAME', getenv('WORDPRESS_DB_NAME') );
+define( 'DB_PASSWORD', getenv('WORDPRESS_DB_PASSWORD') );
+define( 'AUTH_KEY', getenv('WORDPRESS_AUTH_KEY') );
+define( 'SECURE_AUTH_KEY', 'put your unique phrase here' );
+""")
+
+f("scripts/db.sh", """#!/bin/sh
+set -eu
+mysql -u root -p
+mysql -u root -p shop < schema.sql
+mysqldump -u root -p"$MYSQL_ROOT_PASSWORD" --all-databases > all.sql
+mysql -h db -P 3306 -u app -p"${MYSQL_PASSWORD}" shop
+sshpass -p "$SSH_PASS" scp backup.tar.gz deploy@backup:
+docker login -u ci -p "$(cat /run/secrets/registry)" registry.internal
+psql "host=localhost user=postgres password=postgres dbname=test"
+psql "host=$PGHOST user=$PGUSER password=$PGPASSWORD dbname=shop"
+ssh -p 2222 deploy@bastion
+""")
+
+f("svc/db.go", """package main
+
+import "fmt"
+
+func dsn(user, pass, host, db string) string {
+	return fmt.Sprintf("%s:%s@tcp(%s)/%s?parseTime=true", user, pass, host, db)
+}
+
+const testDSN = "root:password@tcp(localhost:3306)/test"
+const envDSN = "shop:${DB_PASSWORD}@tcp(db:3306)/shop"
 """)
 
 
