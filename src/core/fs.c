@@ -13,7 +13,8 @@
 bool moat_test_fail(const char *site)
 {
     static __thread unsigned long calls[8];
-    static const char *const sites[8] = { "fs_read", "fs_write", "git_read", "archive" };
+    static const char *const sites[8] = { "fs_read", "fs_write", "git_read", "archive",
+                                          "walk_open" };
     const char *spec = getenv("MOAT_TEST_FAIL");
     size_t slen = strlen(site);
     char *end;

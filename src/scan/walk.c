@@ -44,7 +44,12 @@ static void scan_file(struct walk *wk, int worker, const char *full, const char 
     void *map = NULL;
     int fd;
 
-    fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (moat_test_fail("walk_open")) { /* the file is deleted between walk and open */
+        fd = -1;
+        errno = ENOENT;
+    } else {
+        fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    }
     if (fd < 0) {
         if (errno == ENOENT) /* vanished since the walk saw it: nothing to scan */
             MOAT_LOG(WARN, "scan", "%s: vanished during the scan", path_disp);

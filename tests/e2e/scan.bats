@@ -262,3 +262,13 @@ YML
     [[ "$output" == *"secret.py"* ]]
     [[ "$output" == *"readable.py"* ]]
 }
+
+@test "a file deleted between the walk and its reading is warned about, and the rest is scanned" {
+    printf 'key = "%s"\n' "$AKID" > "$T/a.py"
+    printf 'key = "%s"\n' "$AKID2" > "$T/b.py"
+    # the first file the only worker opens has vanished
+    MOAT_TEST_FAIL=walk_open:1 run "$MOAT" scan "$T" -j 1 --format json -o "$T.json"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"vanished during the scan"* ]]
+    [ "$(json "$T.json" "len(d['findings'])")" -eq 1 ]
+}
