@@ -103,12 +103,16 @@ static void add_aliases(const struct items *items, struct moat_map *names)
         }
 }
 
+static const char *const composer_prod[] = { "require", NULL };
+static const char *const composer_dev[] = { "require-dev", NULL };
+
 static int parse(const struct deps_source *src, struct deps_lock *l, struct moat_err *err)
 {
     struct items items = { 0 };
     struct lockjs_json j;
     struct lockjs_pkgs pkgs;
     struct moat_map names; /* lowercase name -> package index + 1 */
+    struct lockjs_manifest m = { 0 };
     int rc;
 
     lockjs_pkgs_init(&pkgs, l, src->path);
@@ -145,12 +149,28 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
                 goto out;
         }
     }
-    /* composer.lock does not copy composer.json's requirements: a locked
-     * package nothing requires is there because the project asks for it */
-    lockjs_mark_roots(l, NULL);
+    /* composer.lock does not copy composer.json's requirements: when it is
+     * beside the lockfile, what it requires is direct; else a locked package
+     * nothing requires is there because the project asks for it */
+    if (lockjs_manifest_load(src, "composer.json", composer_prod, composer_dev, &m)) {
+        unsigned char *root = moat_calloc(l->n ? l->n : 1, 1);
+        for (size_t i = 0; i < m.v.n; i++) {
+            char *name = moat_strdup(m.v.v[i].name);
+            void *hit;
+            lower(name);
+            if ((hit = moat_map_get(&names, name, strlen(name))))
+                root[(uintptr_t)hit - 1] |= m.v.v[i].bits;
+            free(name);
+        }
+        lockjs_mark_asked(l, root);
+        free(root);
+    } else {
+        lockjs_mark_roots(l, NULL);
+    }
     lockjs_finish(l);
     l->format = "composer.lock";
 out:
+    lockjs_manifest_release(&m);
     free(items.v);
     lockjs_json_release(&j);
     moat_map_release(&names, NULL);

@@ -289,6 +289,13 @@ void lockjs_mark_roots(struct deps_lock *l, const bool *eligible)
     free(needed);
 }
 
+void lockjs_mark_asked(struct deps_lock *l, const unsigned char *root)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (root[i])
+            l->pkgs[i].flags |= DEPS_PKG_DIRECT;
+}
+
 /* Set bit in seen[] for everything reachable from the packages whose root
  * has that bit; an explicit stack, each package pushed at most once. */
 static void reach(const struct deps_lock *l, const unsigned char *root, unsigned char bit,
@@ -336,4 +343,71 @@ void lockjs_finish(struct deps_lock *l)
         else
             l->pkgs[i].flags |= DEPS_PKG_TRANSITIVE;
     }
+}
+
+/* ---- the manifest beside a lockfile ---- */
+
+const char *const lockjs_npm_prod[] = { "dependencies", "optionalDependencies", "peerDependencies",
+                                        NULL };
+const char *const lockjs_npm_dev[] = { "devDependencies", NULL };
+
+static void want_section(struct lockjs_manifest *m, const json_t *root, const char *key,
+                         unsigned char bits)
+{
+    const json_t *sec = json_object_get(root, key), *range;
+    const char *name;
+
+    if (!json_is_object(sec))
+        return;
+    json_object_foreach((json_t *)sec, name, range)
+    {
+        struct lockjs_want w = { 0 };
+        const char *r = json_is_string(range) ? json_string_value(range) : "";
+        size_t nl = strlen(name), rl = strlen(r);
+        if (nl == 0 || nl > DEPS_MAX_NAME || rl > DEPS_MAX_VERSION * 4)
+            continue;
+        w.name = moat_arena_strndup(&m->arena, name, nl);
+        w.range = moat_arena_strndup(&m->arena, r, rl);
+        w.bits = bits;
+        MOAT_VEC_PUSH(&m->v, w);
+    }
+}
+
+bool lockjs_manifest_load(const struct deps_source *src, const char *file, const char *const *prod,
+                          const char *const *dev, struct lockjs_manifest *m)
+{
+    struct moat_buf b = MOAT_BUF_INIT(DEPS_MAX_LOCKFILE);
+    json_t *root = NULL;
+    char path[4096];
+    bool ok = false;
+
+    memset(m, 0, sizeof(*m));
+    moat_arena_init(&m->arena, 0);
+    /* moat_fs_read refuses a symlink and anything over the cap */
+    if (!src->disk_dir || moat_snprintf(path, sizeof(path), "%s/%s", src->disk_dir, file) != 0 ||
+        moat_fs_read(path, &b, NULL) != 0)
+        goto out;
+    /* jansson bounds nesting itself; duplicate keys make the intent unclear */
+    root = json_loadb((const char *)b.data, b.len, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_object(root))
+        goto out;
+    for (size_t i = 0; prod[i]; i++)
+        want_section(m, root, prod[i], 1);
+    for (size_t i = 0; dev[i]; i++)
+        want_section(m, root, dev[i], 2);
+    m->workspaces = json_object_get(root, "workspaces") != NULL;
+    ok = true;
+out:
+    json_decref(root);
+    moat_buf_release(&b);
+    if (!ok)
+        m->v.n = 0;
+    return ok;
+}
+
+void lockjs_manifest_release(struct lockjs_manifest *m)
+{
+    free(m->v.v);
+    moat_arena_release(&m->arena);
+    memset(m, 0, sizeof(*m));
 }

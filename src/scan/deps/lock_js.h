@@ -109,6 +109,39 @@ void lockjs_mark_dev(struct deps_lock *l, const unsigned char *root);
  * two is set). */
 void lockjs_finish(struct deps_lock *l);
 
+/* ---- the manifest beside a lockfile ----
+ * npm v1, yarn and composer lockfiles do not copy what package.json or
+ * composer.json asks for. When the manifest is on disk beside the lockfile,
+ * it says which locked packages are direct (and, for yarn, which are only
+ * for development); otherwise the parsers fall back to lockjs_mark_roots. */
+
+struct lockjs_want {
+    const char *name;   /* as the manifest spells it */
+    const char *range;  /* the version range asked for */
+    unsigned char bits; /* 1 production (dependencies, require), 2 development */
+};
+
+struct lockjs_manifest {
+    MOAT_VEC(struct lockjs_want) v;
+    bool workspaces; /* package.json "workspaces": its members ask for more */
+    struct moat_arena arena;
+};
+
+/* Read `file` from the lockfile's directory: the objects named in prod[]
+ * (bit 1) and dev[] (bit 2), NULL-terminated. False, with m empty, when
+ * there is no directory (a staged or archived lockfile), no such regular
+ * file, or it is not a JSON object of at most DEPS_MAX_LOCKFILE bytes; a
+ * manifest is a hint, so that is not an error. m must be released either
+ * way. */
+bool lockjs_manifest_load(const struct deps_source *src, const char *file, const char *const *prod,
+                          const char *const *dev, struct lockjs_manifest *m);
+void lockjs_manifest_release(struct lockjs_manifest *m);
+/* The package.json sections: dependencies, optionalDependencies and
+ * peerDependencies are production; devDependencies development. */
+extern const char *const lockjs_npm_prod[], *const lockjs_npm_dev[];
+/* DIRECT for every package i with root[i] set (bits as lockjs_want). */
+void lockjs_mark_asked(struct deps_lock *l, const unsigned char *root);
+
 /* ---- JSON with line numbers ---- */
 
 struct lockjs_json {

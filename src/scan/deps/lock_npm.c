@@ -384,6 +384,7 @@ static int parse_v1(struct npm *n, const json_t *top, struct moat_err *err)
     MOAT_VEC(struct walk) todo = { 0 };
     MOAT_VEC(struct node) nodes = { 0 };
     struct moat_map scope;
+    struct lockjs_manifest m = { 0 };
     bool *eligible = NULL;
     int rc = 0;
 
@@ -450,14 +451,33 @@ static int parse_v1(struct npm *n, const json_t *top, struct moat_err *err)
             }
         }
     }
-    /* v1 does not say what package.json asks for: a top-level package no
-     * other package requires can only be there because the project does */
-    eligible = moat_calloc(n->l->n ? n->l->n : 1, sizeof(*eligible));
-    for (size_t i = 0; i < nodes.n; i++)
-        if (nodes.v[i].have && nodes.v[i].parent == TOP)
-            eligible[nodes.v[i].pkg] = true;
-    lockjs_mark_roots(n->l, eligible);
+    /* v1 does not say what package.json asks for: when it is beside the
+     * lockfile, the top-level packages it names are direct; else a
+     * top-level package no other package requires can only be there
+     * because the project asks for it */
+    if (lockjs_manifest_load(n->src, "package.json", lockjs_npm_prod, lockjs_npm_dev, &m)) {
+        unsigned char *root = moat_calloc(n->l->n ? n->l->n : 1, 1);
+        for (size_t i = 0; i < m.v.n; i++) {
+            void *hit;
+            if ((rc = scope_key(&n->buf, TOP, m.v.v[i].name)) != 0) {
+                free(root);
+                goto out;
+            }
+            hit = moat_map_get(&scope, n->buf.data, n->buf.len);
+            if (hit && nodes.v[(uintptr_t)hit - 1].have)
+                root[nodes.v[(uintptr_t)hit - 1].pkg] |= m.v.v[i].bits;
+        }
+        lockjs_mark_asked(n->l, root);
+        free(root);
+    } else {
+        eligible = moat_calloc(n->l->n ? n->l->n : 1, sizeof(*eligible));
+        for (size_t i = 0; i < nodes.n; i++)
+            if (nodes.v[i].have && nodes.v[i].parent == TOP)
+                eligible[nodes.v[i].pkg] = true;
+        lockjs_mark_roots(n->l, eligible);
+    }
 out:
+    lockjs_manifest_release(&m);
     free(eligible);
     moat_map_release(&scope, NULL);
     free(nodes.v);

@@ -110,6 +110,40 @@ static int link_deps(struct yarn *y, bool *ws_deps, struct moat_err *err)
     return 0;
 }
 
+/* What package.json beside the lockfile asks for is direct (unless
+ * workspace entries said it already), and what only its devDependencies
+ * reach is for development. Without it, a package nothing else needs is
+ * there because the project asks for it; so too with workspaces, whose
+ * members' manifests are not read. */
+static void mark_asked(struct yarn *y, bool ws_deps)
+{
+    struct lockjs_manifest m;
+    unsigned char *root;
+
+    if (!lockjs_manifest_load(y->src, "package.json", lockjs_npm_prod, lockjs_npm_dev, &m)) {
+        if (!ws_deps)
+            lockjs_mark_roots(y->l, NULL);
+        lockjs_manifest_release(&m);
+        return;
+    }
+    root = moat_calloc(y->l->n ? y->l->n : 1, 1);
+    for (size_t i = 0; i < m.v.n; i++) {
+        struct dep d = { m.v.v[i].name, m.v.v[i].range, 0 };
+        const struct yentry *e = find_dep(y, &d);
+        if (e && e->have)
+            root[e->pkg] |= m.v.v[i].bits;
+    }
+    if (!ws_deps) {
+        lockjs_mark_asked(y->l, root);
+        if (m.workspaces)
+            lockjs_mark_roots(y->l, NULL);
+    }
+    if (!m.workspaces)
+        lockjs_mark_dev(y->l, root);
+    free(root);
+    lockjs_manifest_release(&m);
+}
+
 /* ---- v1 ---- */
 
 /* One token at *p: a "quoted string" (JSON escapes) or a bare word up to
@@ -458,12 +492,10 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
     y.buf = (struct moat_buf)MOAT_BUF_INIT(DEPS_MAX_LOCKFILE);
     if ((rc = berry ? parse_berry(&y, err) : parse_v1(&y, err)) != 0)
         goto out;
-    /* what the project asks for is only recorded for berry workspaces; else
-     * a package nothing else needs is there because the project does */
+    /* what the project asks for is only recorded for berry workspaces */
     if ((rc = link_deps(&y, &ws_deps, err)) != 0)
         goto out;
-    if (!ws_deps)
-        lockjs_mark_roots(l, NULL);
+    mark_asked(&y, ws_deps);
     lockjs_finish(l);
     l->format = berry ? "yarn.lock berry" : "yarn.lock v1";
 out:

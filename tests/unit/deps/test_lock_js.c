@@ -773,6 +773,80 @@ static void test_composer(void **state)
     deps_lock_release(&l);
 }
 
+/* ---- the manifest beside the lockfile ---- */
+
+#define MANIFEST "tests/data/deps/manifest/"
+
+/* package.json says what is direct, and what only devDependencies reach is
+ * for development; the lockfile alone (test_yarn_v1) cannot tell */
+static void test_yarn_v1_manifest(void **state)
+{
+    struct deps_lock l;
+
+    (void)state;
+    parse_ok("yarn.lock", DATA "yarn/v1.lock", MANIFEST "yarn", &l);
+    expect(&l, "@babel/code-frame", "7.23.5", 5, DIRECT | DEV);
+    expect(&l, "@babel/highlight", "7.23.4", 13, TRANS | DEV);
+    /* needed by a dev package too, but asked for by the project */
+    expect(&l, "chalk", "2.4.2", 20, DIRECT);
+    expect(&l, "escape-string-regexp", "1.0.5", 29, TRANS);
+    /* reached from code-frame (dev) and string-width (production) */
+    expect(&l, "js-tokens", "4.0.0", 37, TRANS);
+    /* asked for under an alias */
+    expect(&l, "string-width", "4.2.3", 41, DIRECT);
+    /* locked, but nothing the manifest names reaches them */
+    expect(&l, "cyc-a", "1.0.0", 52, TRANS);
+    deps_lock_release(&l);
+
+    /* workspace members' manifests are not read: the root's names are
+     * direct, and so is what nothing else needs; nothing is called dev */
+    parse_ok("yarn.lock", DATA "yarn/v1.lock", MANIFEST "yarn-workspaces", &l);
+    expect(&l, "@babel/code-frame", "7.23.5", 5, DIRECT);
+    expect(&l, "@babel/highlight", "7.23.4", 13, TRANS);
+    expect(&l, "string-width", "4.2.3", 41, DIRECT);
+    deps_lock_release(&l);
+
+    /* no manifest there: the lockfile alone */
+    parse_ok("yarn.lock", DATA "yarn/v1.lock", MANIFEST "composer", &l);
+    expect(&l, "chalk", "2.4.2", 20, TRANS);
+    expect(&l, "@babel/code-frame", "7.23.5", 5, DIRECT);
+    deps_lock_release(&l);
+}
+
+static void test_npm_v1_manifest(void **state)
+{
+    struct deps_lock l;
+
+    (void)state;
+    parse_ok("package-lock.json", DATA "npm/v1-alias.json", MANIFEST "npm", &l);
+    expect(&l, "accepts", "1.3.8", 7, DIRECT);
+    /* required by accepts, and by the project itself */
+    expect(&l, "mime-types", "2.1.35", 15, DIRECT);
+    expect(&l, "mime-db", "1.52.0", 21, TRANS);
+    /* the lockfile's own dev flag stays */
+    expect(&l, "negotiator", "0.6.3", 24, TRANS | DEV);
+    /* asked for under its alias */
+    expect(&l, "string-width", "4.2.3", 28, DIRECT);
+    /* top-level, but the project does not name it */
+    expect(&l, "@other/real", "2.0.0", 43, TRANS);
+    deps_lock_release(&l);
+}
+
+static void test_composer_manifest(void **state)
+{
+    struct deps_lock l;
+
+    (void)state;
+    parse_ok("composer.lock", DATA "composer/composer.lock", MANIFEST "composer", &l);
+    /* names compare without case, as Composer's do */
+    expect(&l, "laravel/framework", "v10.0.0", 34, DIRECT);
+    expect(&l, "monolog/monolog", "2.9.2", 6, DIRECT);
+    expect(&l, "psr/log", "3.0.0", 24, TRANS);
+    expect(&l, "phpunit/phpunit", "9.6.15", 45, DIRECT | DEV);
+    expect(&l, "sebastian/diff", "4.0.5", 50, TRANS | DEV);
+    deps_lock_release(&l);
+}
+
 /* ---- malformed input ---- */
 
 struct bad {
@@ -1062,6 +1136,9 @@ int main(void)
         cmocka_unit_test(test_crlf),
         cmocka_unit_test(test_yaml_lone_cr),
         cmocka_unit_test(test_yarn_v1),
+        cmocka_unit_test(test_yarn_v1_manifest),
+        cmocka_unit_test(test_npm_v1_manifest),
+        cmocka_unit_test(test_composer_manifest),
         cmocka_unit_test(test_yarn_berry),
         cmocka_unit_test(test_pnpm_v6),
         cmocka_unit_test(test_pnpm_v9),
