@@ -33,6 +33,8 @@ enum secrets_check {
     SECRETS_CHECK_BASIC_AUTH,   /* base64 of "user:password", password not a placeholder */
     SECRETS_CHECK_GENERIC,      /* secret-named key with a high-entropy value */
     SECRETS_CHECK_VALUE,        /* the value alone must look random (the generic value test) */
+    SECRETS_CHECK_GITLAB_CRC32, /* GitLab routable token: last 7 chars are base36 CRC32 of the rest
+                                 */
 };
 
 /* Rule flags. */

@@ -87,6 +87,26 @@ static bool check_base62_crc32(const unsigned char *s, size_t n)
     return memcmp(enc, body + 30, 6) == 0;
 }
 
+/* ---- GitLab routable tokens: base36 CRC32 of everything before it, 7 chars ---- */
+
+static bool check_gitlab_crc32(const unsigned char *s, size_t n)
+{
+    static const char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    uint32_t crc;
+    char enc[7];
+
+    if (!memchr(s, '.', n))
+        return true; /* the older format: 20 random characters, no checksum */
+    if (n < 8)
+        return false;
+    crc = secrets_crc32(s, n - 7);
+    for (int i = 6; i >= 0; i--) {
+        enc[i] = alphabet[crc % 36];
+        crc /= 36;
+    }
+    return memcmp(enc, s + n - 7, 7) == 0;
+}
+
 /* ---- age: bech32 with the human-readable part "age-secret-key-" ---- */
 
 static uint32_t bech32_polymod_step(uint32_t chk, int v)
@@ -707,6 +727,7 @@ enum secrets_verdict secrets_check(enum secrets_check check, const struct secret
     case SECRETS_CHECK_BASIC_AUTH: return yes(check_basic_auth(s, n));
     case SECRETS_CHECK_GENERIC: return yes(check_generic(c));
     case SECRETS_CHECK_VALUE: return yes(check_value(s, n));
+    case SECRETS_CHECK_GITLAB_CRC32: return yes(check_gitlab_crc32(s, n));
     }
     return SECRETS_NO;
 }

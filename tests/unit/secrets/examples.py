@@ -113,6 +113,17 @@ def crc_token_bad(prefix):
     return prefix + body + bad
 
 
+def gitlab_crc(head, _drawn=""):
+    """head (a GitLab routable token without its checksum) and its base36
+    CRC32 in 7 characters; _drawn is the random tail an example drew where
+    the checksum now goes, kept so later seeded values stay the same."""
+    n, s = zlib.crc32(head.encode()), ""
+    while n:
+        s = "0123456789abcdefghijklmnopqrstuvwxyz"[n % 36] + s
+        n //= 36
+    return head + s.rjust(7, "0")
+
+
 BECH = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 
 
@@ -335,7 +346,7 @@ rule("gitlab-pat", [
     "GITLAB_TOKEN=glpat-" + rnd(ALNUM + "_-", 20),
     "private_token: 'glpat-%s'" % rnd(ALNUM, 20),
     "curl --header \"PRIVATE-TOKEN: glpat-%s\" https://gitlab.example.org/api/v4/projects" % rnd(ALNUM, 20),
-    "GITLAB_TOKEN=glpat-%s.01%s" % (rnd(B64U, 36), rnd(ALNUML, 7)),
+    "GITLAB_TOKEN=" + gitlab_crc("glpat-%s.10" % rnd(B64U, 36), rnd(ALNUML, 7)),
 ], [
     "GITLAB_TOKEN=glpat-xxxxxxxxxxxxxxxxxxxx",
     "GITLAB_TOKEN=glpat-" + rnd(ALNUM, 12),
@@ -642,7 +653,7 @@ for rid, pre, alpha, n in (
 
 token_rule("gitlab-runner-token", tok("glrt-", ALNUM + "_-", 20), "RUNNER_TOKEN",
            "glrt-" + rnd(ALNUM, 12),
-           extra_hits=["token = \"glrt-t1_%s.0%s\"" % (rnd(B64U, 27), rnd(ALNUML, 8))],
+           extra_hits=["token = \"%s\"" % gitlab_crc("glrt-t1_%s.0r" % rnd(B64U, 27), rnd(ALNUML, 8))],
            xfill="glrt-" + "x" * 20)
 token_rule("gitlab-ci-job-token", lambda: "glcbt-%s_%s" % (rnd(HEX, 2), rnd(ALNUM + "_-", 20)),
            "CI_JOB_TOKEN", "glcbt-64_" + rnd(ALNUM, 10), xfill="glcbt-64_" + "x" * 20)
@@ -751,7 +762,7 @@ rule("http-basic-auth", [
 ])
 
 token_rule("hashicorp-vault-token", tok("hvs.", ALNUM + "_-", 95), "VAULT_TOKEN",
-           "hvs." + rnd(ALNUM, 24), xfill="hvs." + "x" * 95)
+           "hvs." + rnd(ALNUM, 24)[:20], xfill="hvs." + "x" * 95)
 token_rule("hashicorp-vault-batch-token", tok("hvb.", ALNUM + "_-", 150), "VAULT_TOKEN",
            "hvb." + rnd(ALNUM, 60), xfill="hvb." + "x" * 150)
 ctx_rule("hashicorp-vault-token-legacy", ("VAULT_TOKEN", "vault_token"), tok("s.", ALNUM, 24),
@@ -1633,3 +1644,118 @@ more("generic-password", [], [
     '# METHOD can be "trust", "reject", "md5", "password", "scram-sha-256",',
     "     ('--passphrase', '--passphrase-fd', or '--passphrase-file') is",
 ])
+
+
+# =====================================================================
+# formats as providers issue them today (appended: earlier seeded values
+# stay as they were)
+# =====================================================================
+
+B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def b36(n, width):
+    s = ""
+    while n:
+        s = B36[n % 36] + s
+        n //= 36
+    return s.rjust(width, "0")
+
+
+def gitlab_routable(prefix, versioned=True, good=True):
+    """GitLab's routable token: base64url of 16 random bytes, the routing
+    payload and its size; ".01." (or "."); the base64 length in two base36
+    digits; the base36 CRC32 of all that, prefix included."""
+    payload = ("c:1\no:%s\nu:%s" % (b36(R.randint(1, 10**6), 1), b36(R.randint(1, 10**8), 1))).encode()
+    enc = b64url(rbytes(16) + payload + bytes([len(payload)]))
+    head = prefix + enc + "." + ("01." if versioned else "") + b36(len(enc), 2)
+    crc = b36(zlib.crc32(head.encode()), 7)
+    if not good:
+        crc = crc[:-1] + ("a" if crc[-1] != "a" else "b")
+    return head + crc
+
+
+more("gitlab-pat", [
+    "GITLAB_TOKEN=" + gitlab_routable("glpat-"),
+    'private_token: "%s"' % gitlab_routable("glpat-"),
+    "GITLAB_TOKEN=" + gitlab_routable("glpat-", versioned=False),
+], [
+    "GITLAB_TOKEN=" + gitlab_routable("glpat-", good=False),
+    "GITLAB_TOKEN=" + gitlab_routable("glpat-", versioned=False, good=False),
+    "GITLAB_TOKEN=glpat-%s.01.0z11111is" % rnd(B64U, 34),
+])
+more("gitlab-runner-token", [
+    '  token = "glrt-t1_%s"' % rnd(B64U, 20),
+    "gitlab-runner register --url https://gitlab.corp.net --token glrt-t3_%s" % rnd(ALNUM, 20),
+    '  token = "%s"' % gitlab_routable("glrt-t1_"),
+    "RUNNER_TOKEN=" + gitlab_routable("glrt-t2_", versioned=False),
+], [
+    '  token = "%s"' % gitlab_routable("glrt-t1_", good=False),
+    "gitlab-runner register --token glrt-t1_xxxxxxxxxxxxxxx",
+    '  token = "glrt-t1_%s"' % rnd(ALNUM, 14),
+])
+# configuration tokens are base64 text: mixed case
+more("slack-config-token", [
+    "SLACK_CONFIG_TOKEN=xoxe.xoxp-1-Mi0y" + rnd(ALNUM, 162),
+    'slack_config_token: "xoxe.xoxb-1-Mi0y%s"' % rnd(ALNUM, 160),
+], [
+    "SLACK_CONFIG_TOKEN=xoxe.xoxp-1-Mi0y" + rnd(ALNUM, 60),
+])
+more("slack-config-refresh-token", [
+    "SLACK_REFRESH_TOKEN=xoxe-1-My0x" + rnd(ALNUM, 142),
+], [
+    "SLACK_REFRESH_TOKEN=xoxe-1-My0x" + rnd(ALNUM, 40),
+])
+# Stripe keys run up to 255 characters
+more("stripe-secret-key", [
+    "STRIPE_SECRET_KEY=sk_live_51" + rnd(ALNUM, 150),
+    "stripe_key: rk_live_51" + rnd(ALNUM, 245),
+], [
+    "STRIPE_SECRET_KEY=sk_live_51" + rnd(ALNUM, 260),
+])
+# root tokens and tokens without server-side consistency: hvs. + 24
+more("hashicorp-vault-token", [
+    "VAULT_TOKEN=hvs." + rnd(ALNUM, 24),
+    "vault login hvs." + rnd(ALNUM, 24),
+], [
+    "VAULT_TOKEN=hvs." + rnd(ALNUM, 20),
+    "VAULT_TOKEN=hvs.xxxxxxxxxxxxxxxxxxxxxxxx",
+])
+
+
+def bedrock_short_term():
+    url = ("bedrock.amazonaws.com/?Action=CallWithBearerToken&X-Amz-Algorithm=AWS4-HMAC-SHA256"
+           "&X-Amz-Credential=ASIA%s%%2F20250715%%2Fus-east-1%%2Fbedrock%%2Faws4_request"
+           "&X-Amz-Date=20250715T050000Z&X-Amz-Expires=43200&X-Amz-Security-Token=%s"
+           "&X-Amz-SignedHeaders=host&X-Amz-Signature=%s&Version=1"
+           % (rnd(B32, 16), rnd(ALNUM, 400), rnd(HEX, 64)))
+    return "bedrock-api-key-" + b64(url.encode())
+
+
+more("aws-bedrock-api-key", [
+    "AWS_BEARER_TOKEN_BEDROCK=" + bedrock_short_term(),
+    'export AWS_BEARER_TOKEN_BEDROCK="%s"' % bedrock_short_term(),
+], [
+    "AWS_BEARER_TOKEN_BEDROCK=bedrock-api-key-...",
+    "AWS_BEARER_TOKEN_BEDROCK=" + bedrock_short_term()[:90],
+])
+
+
+def azure_84(sig):
+    """Microsoft's identifiable 84-character key: 52 random, JQQJ99, 18 more
+    (date, region, platform bytes), the service signature, 4 more."""
+    return (rnd(ALNUM, 52) + "JQQJ99" + rnd(UP, 2) + "AC" + rnd(ALNUM, 5) + "XJ3w3AAA" + rnd(UP, 1)
+            + sig + rnd(ALNUM, 4))
+
+
+token_rule("azure-devops-pat-identifiable", lambda: azure_84("AZDO"), "AZURE_DEVOPS_PAT",
+           rnd(ALNUM, 52) + "JQQJ99AZDO",
+           extra_hits=["git clone https://pat:%s@dev.azure.com/org/project/_git/repo" % azure_84("AZDO")],
+           extra_misses=["AZURE_DEVOPS_PAT=" + azure_84("ACOG"),
+                         "AZURE_DEVOPS_PAT=x" + azure_84("AZDO"),
+                         "AZURE_DEVOPS_PAT=" + azure_84("AZDO").replace("JQQJ99", "JQQJ77")])
+token_rule("azure-ai-services-key", lambda: azure_84("ACOG"), "AZURE_OPENAI_API_KEY",
+           rnd(ALNUM, 40) + "JQQJ99ACOG",
+           extra_hits=['client = AzureOpenAI(api_key="%s", api_version="2024-10-21")' % azure_84("ACOG")],
+           extra_misses=["AZURE_OPENAI_API_KEY=" + azure_84("AZDO"),
+                         "AZURE_OPENAI_API_KEY=" + azure_84("ACOG")[:80]])

@@ -61,7 +61,7 @@ def rules():
 
 
 CHECKS = {
-    "NONE": "", "BASE62_CRC32": "CRC32 checksum", "AGE_BECH32": "bech32 checksum",
+    "NONE": "", "BASE62_CRC32": "CRC32 checksum", "GITLAB_CRC32": "CRC32 checksum", "AGE_BECH32": "bech32 checksum",
     "JWT": "JSON header with alg", "PYPI": "macaroon structure", "PEM_DER": "DER structure",
     "OPENSSH": "openssh-key-v1 magic", "PPK": "base64 body", "PGP": "secret-key packet, CRC24",
     "KEY32": "32-byte key", "DISCORD": "numeric user id", "URL_PASSWORD": "password not trivial",
