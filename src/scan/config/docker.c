@@ -1089,12 +1089,19 @@ static bool word_is(const char *s, size_t n, size_t p, const char *w)
            (p + m == n || !(ident(s[p + m]) || s[p + m] == '-'));
 }
 
-static bool has_word(const char *s, size_t n, const char *w)
+/* Where the first of the NULL-terminated words (ws) or texts (ts, matched
+ * anywhere, any case) starts in s[0..n), or n when none is there. */
+static size_t first_of(const char *s, size_t n, const char *const *ws, const char *const *ts)
 {
-    for (size_t p = 0; p < n; p++)
-        if (word_is(s, n, p, w))
-            return true;
-    return false;
+    for (size_t p = 0; p < n; p++) {
+        for (size_t k = 0; ws[k]; k++)
+            if (word_is(s, n, p, ws[k]))
+                return p;
+        for (size_t k = 0; ts[k]; k++)
+            if (p + strlen(ts[k]) <= n && strncasecmp(s + p, ts[k], strlen(ts[k])) == 0)
+                return p;
+    }
+    return n;
 }
 
 static bool has_text(const char *s, size_t n, const char *w)
@@ -1103,9 +1110,15 @@ static bool has_text(const char *s, size_t n, const char *w)
 }
 
 /* PowerShell: iex / Invoke-Expression on something downloaded, in one
- * statement. */
+ * statement. The finding is at whichever comes first, so a statement
+ * continued over several lines is reported on the line that holds it. */
 static void powershell(struct dk *D, const char *s, size_t len, size_t base)
 {
+    static const char *const exec_w[] = { "iex", "invoke-expression", NULL };
+    static const char *const exec_t[] = { "[scriptblock]::create", NULL };
+    static const char *const dl_w[] = { "iwr", "irm", "curl", "wget", NULL };
+    static const char *const dl_t[] = { "downloadstring",    "downloaddata",  "invoke-webrequest",
+                                        "invoke-restmethod", "net.webclient", NULL };
     size_t a = 0;
 
     while (a < len) {
@@ -1117,20 +1130,12 @@ static void powershell(struct dk *D, const char *s, size_t len, size_t base)
         {
             const char *p = s + a;
             size_t n = b - a;
-            bool exec = has_word(p, n, "iex") || has_word(p, n, "invoke-expression") ||
-                        has_text(p, n, "[scriptblock]::create");
-            bool dl = has_text(p, n, "downloadstring") || has_text(p, n, "downloaddata") ||
-                      has_text(p, n, "invoke-webrequest") || has_text(p, n, "invoke-restmethod") ||
-                      has_word(p, n, "iwr") || has_word(p, n, "irm") ||
-                      has_text(p, n, "net.webclient") || has_word(p, n, "curl") ||
-                      has_word(p, n, "wget");
-            if (exec && dl) {
-                size_t k = 0;
-                while (k < n && (p[k] == ' ' || p[k] == '\t' || p[k] == '\r'))
-                    k++;
-                report(D, R_PIPE, MOAT_CONF_HIGH, base + a + k, "powershell iex download",
+            size_t exec = first_of(p, n, exec_w, exec_t);
+            size_t dl = first_of(p, n, dl_w, dl_t);
+            if (exec < n && dl < n)
+                report(D, R_PIPE, MOAT_CONF_HIGH, base + a + (exec < dl ? exec : dl),
+                       "powershell iex download",
                        "PowerShell runs downloaded code with Invoke-Expression (iex)");
-            }
             /* a validation callback that accepts every certificate */
             if (has_text(p, n, "servercertificatevalidationcallback") && has_text(p, n, "$true"))
                 report(D, R_TLS, MOAT_CONF_HIGH, base + a, "ServerCertificateValidationCallback",

@@ -327,6 +327,54 @@ static bool matrix_self_hosted(struct gha_wf *w, const struct cy_node *job, cons
     return false;
 }
 
+/* Whether the literal label[i..j] of the expression label[a, b) is an
+ * operand of == or != (compared with, not chosen). */
+static bool compared(const char *label, size_t a, size_t b, size_t i, size_t j)
+{
+    size_t p = i, q = j + 1;
+
+    while (p > a && (label[p - 1] == ' ' || label[p - 1] == '\t'))
+        p--;
+    while (q < b && (label[q] == ' ' || label[q] == '\t'))
+        q++;
+    return (p > a && label[p - 1] == '=') ||
+           (q + 1 < b && (label[q] == '=' || label[q] == '!') && label[q + 1] == '=');
+}
+
+/* Whether a string literal of an expression in label names a self-hosted
+ * runner: 'self-hosted' chosen by a condition
+ * (cond && 'self-hosted' || 'ubuntu-latest'), or inside a JSON list
+ * (fromJSON('["self-hosted", "linux"]')). */
+static bool expr_self_hosted(const char *label)
+{
+    static const char want[] = "self-hosted";
+    size_t len = strlen(label), pos = 0, a, b;
+
+    while (gha_expr_find(label, len, &pos, &a, &b))
+        for (size_t i = a; i < b; i++) {
+            size_t j;
+            if (label[i] != '\'')
+                continue;
+            /* a literal, '' standing for a quote inside it */
+            for (j = i + 1; j < b; j++) {
+                if (label[j] == '\'' && j + 1 < b && label[j + 1] == '\'')
+                    j++;
+                else if (label[j] == '\'')
+                    break;
+            }
+            if (compared(label, a, b, i, j)) {
+                i = j;
+                continue;
+            }
+            if ((j - i - 1 == sizeof(want) - 1 &&
+                 strncasecmp(label + i + 1, want, sizeof(want) - 1) == 0) ||
+                moat_memcasemem(label + i + 1, j - i - 1, "\"self-hosted\"", sizeof(want) + 1))
+                return true;
+            i = j;
+        }
+    return false;
+}
+
 /* The runs-on node (or label) that names a self-hosted runner, or NULL. */
 static const struct cy_node *self_hosted_label(struct gha_wf *w, const struct cy_node *job,
                                                const struct cy_node *n)
@@ -334,7 +382,10 @@ static const struct cy_node *self_hosted_label(struct gha_wf *w, const struct cy
     const char *s = cy_str(n);
 
     if (s)
-        return self_hosted(n) || (strstr(s, "${{") && matrix_self_hosted(w, job, s)) ? n : NULL;
+        return self_hosted(n) ||
+                       (strstr(s, "${{") && (matrix_self_hosted(w, job, s) || expr_self_hosted(s)))
+                   ? n
+                   : NULL;
     for (size_t i = 0; n && n->kind == CY_SEQ && i < n->n; i++)
         if (self_hosted_label(w, job, n->items[i]))
             return n->items[i];

@@ -3,7 +3,6 @@
  * jobs, the spec: header) without flattening it, so every finding stays at
  * the file, line and column of the text that causes it, then checks
  * includes, images, variables and scripts (read by gitlab_shell.c). */
-#include <fnmatch.h>
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,14 +13,15 @@
 #include "config.h"
 #include "core/banned.h"
 
-#define GL_MAX_INCLUDES  150 /* GitLab's own limit of includes per pipeline */
-#define GL_MAX_INC_DEPTH 16  /* local includes inside local includes */
-#define GL_MAX_GLOB      64  /* files one wildcard include may bring in */
-#define GL_MAX_EXTENDS   11  /* GitLab's limit of extends levels */
-#define GL_MAX_LAYERS    64  /* files x extends layers of one job */
-#define GL_MAX_REF_DEPTH 10  /* !reference inside !reference (GitLab's limit) */
-#define GL_MAX_VAR_DEPTH 8   /* variables defined from variables */
-#define GL_MAX_EVIDENCE  160
+#define GL_MAX_INCLUDES   150 /* GitLab's own limit of includes per pipeline */
+#define GL_MAX_INC_DEPTH  16  /* local includes inside local includes */
+#define GL_MAX_GLOB       64  /* files one wildcard include may bring in */
+#define GL_MAX_GLOB_DEPTH 8   /* directory levels a ** include searches */
+#define GL_MAX_EXTENDS    11  /* GitLab's limit of extends levels */
+#define GL_MAX_LAYERS     64  /* files x extends layers of one job */
+#define GL_MAX_REF_DEPTH  10  /* !reference inside !reference (GitLab's limit) */
+#define GL_MAX_VAR_DEPTH  8   /* variables defined from variables */
+#define GL_MAX_EVIDENCE   160
 
 enum {
     R_INCLUDE,
@@ -1287,10 +1287,54 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Files of the project matching a wildcard local include: * within one
- * directory, ** across directories, as GitLab matches them. */
-static void glob_dir(struct gl *g, const char *root, const char *rel, const char *pat, bool deep,
-                     unsigned level, char ***out, size_t *n)
+/* Add to set the positions of pat a star at a position in set may skip to. */
+static void wild_close(const char *pat, bool *set, size_t np)
+{
+    for (size_t i = 0; i < np; i++)
+        if (set[i] && pat[i] == '*')
+            set[i + (pat[i + 1] == '*' ? 2 : 1)] = true;
+}
+
+/* Whether path matches a wildcard local include the way GitLab matches it
+ * (a regular expression built from the pattern): ** is any text, slashes
+ * included, * any text without a slash, and every other byte (?, [) is
+ * itself. */
+static bool wild_match(const char *pat, const char *path)
+{
+    size_t np = strlen(pat);
+    bool *cur = moat_calloc(np + 1, sizeof(*cur)), *next = moat_calloc(np + 1, sizeof(*next));
+    bool ok;
+
+    /* the pattern's positions reachable so far (a star's second '*' is
+     * never one: the first stands for both) */
+    cur[0] = true;
+    wild_close(pat, cur, np);
+    for (; *path; path++) {
+        bool *t;
+        memset(next, 0, (np + 1) * sizeof(*next));
+        for (size_t i = 0; i < np; i++) {
+            if (!cur[i])
+                continue;
+            if (pat[i] == '*')
+                next[i] = next[i] || pat[i + 1] == '*' || *path != '/';
+            else if (pat[i] == *path)
+                next[i + 1] = true;
+        }
+        wild_close(pat, next, np);
+        t = cur;
+        cur = next;
+        next = t;
+    }
+    ok = cur[np];
+    free(cur);
+    free(next);
+    return ok;
+}
+
+/* Files of the project under rel matching a wildcard local include, down
+ * to depth levels of subdirectories. */
+static void glob_dir(struct gl *g, const char *root, const char *rel, const char *pat,
+                     unsigned depth, unsigned level, char ***out, size_t *n)
 {
     char *path = rel[0] ? moat_asprintf("%s/%s", root, rel) : moat_strdup(root);
     DIR *d = opendir(path);
@@ -1307,10 +1351,9 @@ static void glob_dir(struct gl *g, const char *root, const char *rel, const char
             continue;
         child = rel[0] ? moat_asprintf("%s/%s", rel, e->d_name) : moat_strdup(e->d_name);
         path = moat_asprintf("%s/%s", root, child);
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && deep && level < 8) {
-            glob_dir(g, root, child, pat, deep, level + 1, out, n);
-        } else if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-                   fnmatch(pat, child, deep ? 0 : FNM_PATHNAME) == 0) {
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && level < depth) {
+            glob_dir(g, root, child, pat, depth, level + 1, out, n);
+        } else if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && wild_match(pat, child)) {
             *out = moat_realloc(*out, (*n + 1) * sizeof(**out));
             (*out)[(*n)++] = child;
             child = NULL;
@@ -1334,11 +1377,18 @@ static void include_local(struct gl *g, const struct cy_node *n, unsigned depth)
     if (strchr(rel, '*')) {
         char **files = NULL;
         size_t nf = 0;
-        const char *slash = strrchr(rel, '/');
-        char *dir = slash ? moat_strndup(rel, (size_t)(slash - rel)) : moat_strdup("");
-        /* the directory part is literal; the wildcard is in the name */
-        if (!strchr(dir, '*'))
-            glob_dir(g, g->c->disk_dir, dir, rel, strstr(rel, "**") != NULL, 0, &files, &nf);
+        const char *star = strchr(rel, '*'), *slash = star;
+        unsigned levels = 0;
+        char *dir;
+        /* start in the literal directory before the first wildcard; go
+         * down as many levels as slashes follow it, or GL_MAX_GLOB_DEPTH for ** */
+        while (slash > rel && slash[-1] != '/')
+            slash--;
+        dir = moat_strndup(rel, slash > rel ? (size_t)(slash - rel - 1) : 0);
+        for (const char *p = star; *p; p++)
+            levels += *p == '/';
+        glob_dir(g, g->c->disk_dir, dir, rel, strstr(star, "**") ? GL_MAX_GLOB_DEPTH : levels, 0,
+                 &files, &nf);
         if (nf)
             qsort(files, nf, sizeof(*files), cmp_str);
         for (size_t i = 0; i < nf; i++) {

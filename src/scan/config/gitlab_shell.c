@@ -80,6 +80,9 @@ struct shx {
     const size_t *map; /* origin of each byte, or NULL: base + i */
     size_t base;
     unsigned depth;
+    /* a command substitution's script: where it records the first
+     * attacker-controlled expansion it prints to its output (NULL: not one) */
+    struct exp *printed;
 };
 
 static unsigned sh_script(struct shx *x);
@@ -120,11 +123,16 @@ static void add_exp(struct shx *x, struct cmd *c, size_t at, size_t name, size_t
 }
 
 /* Analyze s[a, b) as a script of its own (a command substitution, a
- * process substitution). */
-static unsigned sub(const struct shx *x, size_t a, size_t b)
+ * process substitution). With out, the first attacker-controlled expansion
+ * the script prints (echo "$X") is put there, at its index in x, and its
+ * name set; otherwise out->name stays NULL. */
+static unsigned sub(const struct shx *x, size_t a, size_t b, struct exp *out)
 {
     struct shx y = *x;
+    unsigned f;
 
+    if (out)
+        out->name = NULL;
     if (x->depth + 1 >= GL_SH_MAX_DEPTH || b <= a)
         return 0;
     y.s = x->s + a;
@@ -132,7 +140,28 @@ static unsigned sub(const struct shx *x, size_t a, size_t b)
     y.map = x->map ? x->map + a : NULL;
     y.base = x->base + a;
     y.depth = x->depth + 1;
-    return sh_script(&y);
+    y.printed = out;
+    f = sh_script(&y);
+    if (out && out->name)
+        out->at += a;
+    return f;
+}
+
+/* A command substitution $(...) or `...` in s[a, b), part of the word
+ * being read: its output is that word's text, so what it prints from an
+ * attacker-controlled variable ($(echo "$X")) is an expansion of the word,
+ * quoted or not as the substitution is. */
+static void subst(struct shx *x, struct cmd *c, size_t a, size_t b, bool quoted, unsigned *wflags)
+{
+    struct exp e;
+
+    if (sub(x, a, b, &e) & SH_F_DOWNLOAD)
+        *wflags |= W_DLSUBST;
+    if (e.name && c->ne < SH_MAX_EXPS) {
+        e.quoted = quoted;
+        e.word = c->nw;
+        c->e[c->ne++] = e;
+    }
 }
 
 /* Index of the byte closing what opened just before i (')' for "$(" and
@@ -232,8 +261,7 @@ static size_t read_dollar(struct shx *x, struct cmd *c, size_t i, bool quoted, u
     }
     if (nx == '(') {
         j = find_close(x, i + 2, '(', ')');
-        if (sub(x, i + 2, j) & SH_F_DOWNLOAD)
-            *wflags |= W_DLSUBST;
+        subst(x, c, i + 2, j, quoted, wflags);
         in_add(c, '_', org(x, i));
         return j < n ? j + 1 : n;
     }
@@ -302,8 +330,7 @@ static size_t read_dquote(struct shx *x, struct cmd *c, size_t i, size_t end, bo
             i = read_dollar(x, c, i, true, wflags);
         } else if (ch == '`') {
             size_t j = find_backtick(x, i + 1);
-            if (sub(x, i + 1, j) & SH_F_DOWNLOAD)
-                *wflags |= W_DLSUBST;
+            subst(x, c, i + 1, j, true, wflags);
             in_add(c, '_', org(x, i));
             i = j + 1;
         } else {
@@ -353,8 +380,7 @@ static size_t read_word(struct shx *x, struct cmd *c, size_t i, unsigned flags)
             i = read_dquote(x, c, i + 1, n, true, &w.flags);
         } else if (ch == '`') {
             size_t j = find_backtick(x, i + 1);
-            if (sub(x, i + 1, j) & SH_F_DOWNLOAD)
-                w.flags |= W_DLSUBST;
+            subst(x, c, i + 1, j, false, &w.flags);
             in_add(c, '_', org(x, i));
             i = j < n ? j + 1 : n;
         } else if (ch == '$') {
@@ -734,10 +760,12 @@ static void cmd_end(struct shx *x, struct cmd *c, struct pipe *p, struct heredoc
     struct sink k;
     struct text name;
     size_t ci;
-    bool declare;
+    bool declare, redirected = false;
 
     if (c->nw == 0 && c->ne == 0)
         goto pipeline;
+    for (size_t j = 0; j < c->nw; j++)
+        redirected = redirected || (c->w[j].flags & W_REDIR);
     ci = command_index(c);
     name = wbase(c, ci);
     find_sink(c, ci, &k);
@@ -766,6 +794,10 @@ static void cmd_end(struct shx *x, struct cmd *c, struct pipe *p, struct heredoc
             p->taint = true;
             p->tx = *e;
         }
+        /* $(echo "$X"): the substitution's output is X's text */
+        if (x->printed && !x->printed->name && !pipe_out && e->word > ci && !redirected &&
+            (is(name, "echo") || is(name, "printf") || is_ci(name, "write-output")))
+            *x->printed = *e;
     }
     /* words run by a shell are scripts of their own: sh -c 'echo $X'. The
      * map holds origins already, so there is no base to add. */
@@ -778,6 +810,7 @@ static void cmd_end(struct shx *x, struct cmd *c, struct pipe *p, struct heredoc
                 y.map = c->inmap.v + c->w[j].ib;
                 y.base = 0;
                 y.depth = x->depth + 1;
+                y.printed = NULL;
                 (void)sh_script(&y);
             }
     /* what a download prints, run: sh -c "$(curl ..)", bash <(curl ..) */
@@ -873,7 +906,7 @@ static size_t heredoc_bodies(struct shx *x, struct cmd *c, struct heredoc *hd, s
         }
         if (hd[h].quoted) {
             if (hd[h].code)
-                (void)sub(x, body, end);
+                (void)sub(x, body, end, NULL);
         } else {
             unsigned wf = 0;
             cmd_reset(c);
@@ -938,7 +971,7 @@ static unsigned sh_script(struct shx *x)
                 }
             } else if ((ch == '<' || ch == '>') && nx == '(') {
                 size_t j = find_close(x, i + 2, '(', ')');
-                unsigned f = sub(x, i + 2, j);
+                unsigned f = sub(x, i + 2, j, NULL);
                 struct word w = { i, c->in.n, 0, (f & SH_F_DOWNLOAD) ? W_DLPROC : 0 };
                 in_add(c, '_', org(x, i));
                 w.il = 1;
@@ -1018,7 +1051,7 @@ static void pwsh_iex(struct shx *x)
 
 void gl_sh_audit(const char *text, size_t len, const struct gl_sh_ops *ops)
 {
-    struct shx x = { ops, text, len, NULL, 0, 0 };
+    struct shx x = { ops, text, len, NULL, 0, 0, NULL };
 
     if (!text || !len)
         return;
