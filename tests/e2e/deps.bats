@@ -14,6 +14,7 @@ setup_file() {
 setup() {
     T="$BATS_TEST_TMPDIR"
     LOCKS="$SHARED/osv/lockfiles"
+    TREE="$BATS_TEST_DIRNAME/../data/deps/sbom-tree"
 }
 
 @test "the shared lockfiles give exactly the expected findings" {
@@ -196,6 +197,143 @@ assert len(ids) == len(set(ids)) and len(ids) > 50
 rel = {(r["spdxElementId"], r["relationshipType"]) for r in d["relationships"]}
 assert ("SPDXRef-DOCUMENT", "DESCRIBES") in rel
 assert any(t == "DEPENDS_ON" for _, t in rel)
+EOF
+}
+
+@test "moat sbom: purls follow the purl spec of each type" {
+    run "$MOAT" sbom -o "$T/bom.json" "$TREE"
+    [ "$status" -eq 0 ]
+    python3 - "$T/bom.json" <<'EOF'
+import json, sys
+purls = {c["purl"] for c in json.load(open(sys.argv[1]))["components"]}
+want = {
+    "pkg:npm/%40babel/core@7.24.0",            # scope '@' encoded
+    "pkg:npm/string-width@4.2.3",              # the alias's real package
+    "pkg:npm/semverish@1.0.0%2Bbuild.5",       # build metadata
+    "pkg:pypi/django-rest.framework@3.14.0",   # lowercase, '_' as '-', dots kept
+    "pkg:pypi/zope.interface@6.1",
+    "pkg:pypi/torch@2.1.0%2Bcpu",              # PEP 440 local version
+    "pkg:golang/github.com/burntsushi/toml@v1.3.2",
+    "pkg:golang/github.com/docker/docker@v24.0.7%2Bincompatible",
+    "pkg:golang/gopkg.in/yaml.v3@v3.0.1",
+    "pkg:cargo/wasi@0.9.0%2Bwasi-snapshot-preview1",
+    "pkg:cargo/wasi@0.11.0%2Bwasi-snapshot-preview1",
+    "pkg:gem/mini_portile2@2.8.5",
+    "pkg:composer/monolog/monolog@2.9.2",      # vendor and name lowercased
+}
+missing = want - purls
+assert not missing, (missing, sorted(purls))
+# group as CycloneDX generators write it: npm scope, Composer vendor
+c = {x["purl"]: x for x in json.load(open(sys.argv[1]))["components"]}
+assert (c["pkg:npm/%40babel/core@7.24.0"]["group"], c["pkg:npm/%40babel/core@7.24.0"]["name"]) \
+    == ("@babel", "core")
+assert c["pkg:composer/monolog/monolog@2.9.2"]["group"] == "monolog"
+EOF
+}
+
+@test "moat sbom: a package any lockfile uses in production is required; dev is excluded" {
+    run "$MOAT" sbom -o "$T/bom.json" "$TREE"
+    [ "$status" -eq 0 ]
+    run "$MOAT" sbom --format spdx -o "$T/spdx.json" "$TREE"
+    [ "$status" -eq 0 ]
+    python3 - "$T/bom.json" "$T/spdx.json" <<'EOF'
+import json, sys
+c = {x["purl"]: x for x in json.load(open(sys.argv[1]))["components"]}
+# dev in tools/ (read first), production in web/: required, and the hash
+# comes from the copy that has one
+babel = c["pkg:npm/%40babel/core@7.24.0"]
+assert "scope" not in babel, babel
+assert babel["hashes"][0]["alg"] == "SHA-512", babel
+assert "scope" not in c["pkg:npm/jest@29.7.0"]          # production in tools/, dev in web/
+assert c["pkg:npm/semver@7.6.0"]["scope"] == "excluded"  # dev only: CycloneDX's non-runtime
+assert c["pkg:npm/fsevents@2.3.3"]["scope"] == "optional"
+d = json.load(open(sys.argv[2]))
+ids = {p["externalRefs"][0]["referenceLocator"]: p["SPDXID"]
+       for p in d["packages"] if p.get("externalRefs")}
+rel = {(r["spdxElementId"], r["relationshipType"], r["relatedSpdxElement"])
+       for r in d["relationships"]}
+assert (ids["pkg:npm/fsevents@2.3.3"], "OPTIONAL_DEPENDENCY_OF", "SPDXRef-Project") in rel
+assert ("SPDXRef-Project", "DEPENDS_ON", ids["pkg:npm/%40babel/core@7.24.0"]) in rel
+EOF
+    # moat reads its own output back with the same scopes
+    mkdir "$T/again"
+    cp "$T/bom.json" "$T/again/bom.cdx.json"
+    run "$MOAT" sbom -o "$T/bom2.json" "$T/again"
+    [ "$status" -eq 0 ]
+    python3 - "$T/bom.json" "$T/bom2.json" <<'EOF'
+import json, sys
+a, b = ({x["purl"]: x.get("scope") for x in json.load(open(f))["components"]} for f in sys.argv[1:])
+assert a == b, set(a.items()) ^ set(b.items())
+EOF
+}
+
+@test "moat sbom: references resolve, ids are valid, output is deterministic and valid" {
+    for f in cyclonedx spdx; do
+        for n in 1 2; do
+            run "$MOAT" sbom --format $f -o "$T/$f.$n.json" "$TREE"
+            [ "$status" -eq 0 ]
+        done
+    done
+    validate "$SHARED/schemas/cyclonedx-bom-1.5.schema.json" "$T/cyclonedx.1.json"
+    validate "$SHARED/schemas/spdx-2.3-schema.json" "$T/spdx.1.json"
+    python3 - "$T" <<'EOF'
+import json, re, sys
+T = sys.argv[1]
+def load(f, n): return json.load(open(f"{T}/{f}.{n}.json"))
+c1, c2, s1, s2 = load("cyclonedx", 1), load("cyclonedx", 2), load("spdx", 1), load("spdx", 2)
+assert re.fullmatch(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
+                    c1["serialNumber"])
+assert c1["serialNumber"] != c2["serialNumber"]
+assert s1["documentNamespace"] != s2["documentNamespace"]
+refs = [x["bom-ref"] for x in c1["components"]] + [c1["metadata"]["component"]["bom-ref"]]
+assert len(refs) == len(set(refs))
+assert {d["ref"] for d in c1["dependencies"]} == set(refs)
+for d in c1["dependencies"]:
+    assert set(d["dependsOn"]) <= set(refs), d
+hexlen = {"SHA-1": 40, "SHA-256": 64, "SHA-512": 128}
+for x in c1["components"]:
+    for h in x.get("hashes", []):
+        assert re.fullmatch("[0-9a-f]{%d}" % hexlen[h["alg"]], h["content"]), (x["purl"], h)
+ids = {p["SPDXID"] for p in s1["packages"]} | {"SPDXRef-DOCUMENT"}
+assert len(ids) == len(s1["packages"]) + 1
+assert all(re.fullmatch(r"SPDXRef-[A-Za-z0-9.-]+", i) for i in ids)
+for r in s1["relationships"]:
+    assert r["spdxElementId"] in ids and r["relatedSpdxElement"] in ids, r
+for p in s1["packages"]:
+    assert p["filesAnalyzed"] is False and p["downloadLocation"] == "NOASSERTION"
+def strip(d):
+    d.pop("serialNumber", None); d.get("metadata", {}).pop("timestamp", None)
+    d.pop("documentNamespace", None); d.get("creationInfo", {}).pop("created", None)
+    return d
+assert strip(c1) == strip(c2) and strip(s1) == strip(s2)
+EOF
+    # SOURCE_DATE_EPOCH fixes the time; one past year 9999 is ignored, not fatal
+    SOURCE_DATE_EPOCH=0 run "$MOAT" sbom -o "$T/epoch.json" "$TREE/rust"
+    [ "$status" -eq 0 ]
+    grep -q '"timestamp": "1970-01-01T00:00:00Z"' "$T/epoch.json"
+    SOURCE_DATE_EPOCH=99999999999999999 run "$MOAT" sbom -o "$T/far.json" "$TREE/rust"
+    [ "$status" -eq 0 ]
+    validate "$SHARED/schemas/cyclonedx-bom-1.5.schema.json" "$T/far.json"
+    grep -Eq '"timestamp": "[0-9]{4}-' "$T/far.json"
+}
+
+@test "moat sbom names the project after its directory, encoded in the SPDX namespace" {
+    mkdir -p "$T/my app#1"
+    cp "$LOCKS/cargo/Cargo.lock" "$T/my app#1/"
+    cd "$T/my app#1"
+    run "$MOAT" sbom -o "$T/bom.json" .
+    [ "$status" -eq 0 ]
+    run "$MOAT" sbom --format spdx -o "$T/spdx.json" ./
+    [ "$status" -eq 0 ]
+    validate "$SHARED/schemas/spdx-2.3-schema.json" "$T/spdx.json"
+    python3 - "$T/bom.json" "$T/spdx.json" <<'EOF'
+import json, sys
+c, s = (json.load(open(f)) for f in sys.argv[1:])
+assert c["metadata"]["component"]["name"] == "my app#1", c["metadata"]
+assert s["name"] == "my app#1"
+ns = s["documentNamespace"]
+assert ns.startswith("https://spdx.org/spdxdocs/moat-my%20app%231-"), ns
+assert " " not in ns and "#" not in ns
 EOF
 }
 

@@ -367,7 +367,10 @@ MOAT_NODISCARD int deps_db_build(struct deps_db_in *recs, size_t n, struct moat_
 void deps_db_reseal(unsigned char *img, size_t len);
 
 /* ---- SBOM output (sbom.c) ---- */
-/* The purl of a package: pkg:npm/%40scope/name@1.0.0 etc. */
+/* Append the purl of a package as the purl spec's PURL-TYPES spell it:
+ * pkg:npm/%40scope/name@1.0.0, pkg:pypi/ names lowercased with '_' as '-',
+ * pkg:composer/ lowercased, pkg:golang/ module paths with their case, every
+ * segment percent-encoded ('+' as %2B). Returns 0 or MOAT_ETOOBIG. */
 MOAT_NODISCARD int deps_purl(const struct deps_pkg *p, struct moat_buf *out);
 
 #endif

@@ -48,12 +48,37 @@ static int add_namespace(struct moat_buf *out, const char *s, size_t n)
     return rc;
 }
 
-int deps_purl(const struct deps_pkg *p, struct moat_buf *out)
+/* The name as the purl type spells it (PURL-TYPES): pypi lowercased with
+ * '_' as '-' (dots stay: that is PEP 503's lookup form, not the purl's),
+ * composer and golang namespace and name lowercased (the golang type says
+ * so, though the go command keeps case); every other type as the ecosystem
+ * spells it. */
+static int purl_name(enum deps_eco eco, const char *name, struct moat_buf *out)
 {
-    const char *name = p->name, *split = NULL;
-    struct moat_buf norm = MOAT_BUF_INIT(DEPS_MAX_NAME * 3);
     int rc;
 
+    for (const char *s = name; *s; s++) {
+        char c = *s;
+        if ((eco == DEPS_ECO_PYPI || eco == DEPS_ECO_PACKAGIST || eco == DEPS_ECO_GO) && c >= 'A' &&
+            c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (eco == DEPS_ECO_PYPI && c == '_')
+            c = '-';
+        if ((rc = moat_buf_addch(out, c)) != 0)
+            return rc;
+    }
+    return moat_buf_addch(out, '\0');
+}
+
+int deps_purl(const struct deps_pkg *p, struct moat_buf *out)
+{
+    const char *name, *split = NULL;
+    struct moat_buf norm = MOAT_BUF_INIT(DEPS_MAX_NAME + 1);
+    int rc;
+
+    if ((rc = purl_name(p->eco, p->name, &norm)) != 0)
+        goto out;
+    name = norm.data;
     /* where the namespace ends and the name begins, per purl type */
     switch (p->eco) {
     case DEPS_ECO_MAVEN: split = strrchr(name, ':'); break;
@@ -63,14 +88,6 @@ int deps_purl(const struct deps_pkg *p, struct moat_buf *out)
         break;
     case DEPS_ECO_GO:
     case DEPS_ECO_PACKAGIST: split = strrchr(name, '/'); break;
-    case DEPS_ECO_PYPI:
-        /* the purl spec names PyPI packages by their normalized name */
-        if ((rc = deps_name_normalize(p->eco, name, strlen(name), &norm)) != 0)
-            goto out;
-        if ((rc = moat_buf_addch(&norm, '\0')) != 0)
-            goto out;
-        name = norm.data;
-        break;
     default: break;
     }
     if ((rc = moat_buf_addf(out, "pkg:%s/", deps_eco_purl_type(p->eco))) != 0)
@@ -151,14 +168,29 @@ static void jpush(json_t *a, json_t *v)
         MOAT_BUG("out of memory building the SBOM");
 }
 
-/* One component per purl, in first-seen order (lockfiles sorted by path). */
+/* One component per purl, in first-seen order (lockfiles sorted by path).
+ * Its copies in several lockfiles are merged as the parsers merge copies
+ * within one: DIRECT if any copy is, development-only or optional only if
+ * every copy is (one production use makes it production), the hash of the
+ * first copy that has one. */
 struct component {
-    const struct deps_pkg *pkg;
+    const struct deps_pkg *pkg; /* the first copy: name, version, ecosystem */
     const char *lockfile;
     char *purl;
+    const char *hash_alg, *hash;
     json_t *deps; /* purls it depends on (a JSON array, deduplicated) */
     bool direct;
+    bool prod;    /* some copy is neither DEV nor OPTIONAL */
+    bool all_dev; /* every copy is DEV */
 };
+
+/* How a component is used, from its merged copies. */
+enum use { USE_REQUIRED, USE_OPTIONAL, USE_DEV };
+
+static enum use use_of(const struct component *c)
+{
+    return c->prod ? USE_REQUIRED : c->all_dev ? USE_DEV : USE_OPTIONAL;
+}
 
 struct sbom {
     struct component *v;
@@ -185,14 +217,30 @@ static size_t component_of(struct sbom *s, const struct deps_lock *l, const stru
     if (!purl)
         MOAT_BUG("purl over its limit");
     if ((idx = moat_map_get(&s->by_purl, purl, strlen(purl)))) {
+        struct component *c = &s->v[(size_t)(uintptr_t)idx - 1];
         free(purl);
+        c->prod = c->prod || !(p->flags & (DEPS_PKG_DEV | DEPS_PKG_OPTIONAL));
+        c->all_dev = c->all_dev && (p->flags & DEPS_PKG_DEV);
+        if (!c->hash && p->hash && p->hash_alg) {
+            c->hash = p->hash;
+            c->hash_alg = p->hash_alg;
+        }
         return (size_t)(uintptr_t)idx - 1;
     }
     if (s->n == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 64;
         s->v = moat_realloc(s->v, s->cap * sizeof(*s->v));
     }
-    s->v[s->n] = (struct component){ p, l->path, purl, json_array(), false };
+    s->v[s->n] = (struct component){
+        .pkg = p,
+        .lockfile = l->path,
+        .purl = purl,
+        .hash_alg = p->hash ? p->hash_alg : NULL,
+        .hash = p->hash_alg ? p->hash : NULL,
+        .deps = json_array(),
+        .prod = !(p->flags & (DEPS_PKG_DEV | DEPS_PKG_OPTIONAL)),
+        .all_dev = (p->flags & DEPS_PKG_DEV) != 0,
+    };
     if (moat_map_put(&s->by_purl, purl, strlen(purl), (void *)(uintptr_t)(s->n + 1)))
         MOAT_BUG("purl added twice");
     return s->n++;
@@ -244,7 +292,9 @@ static const char *hash_name(const char *alg, bool spdx)
     return NULL;
 }
 
-/* Creation time: SOURCE_DATE_EPOCH when set, so builds can be reproducible. */
+/* Creation time: SOURCE_DATE_EPOCH when set, so builds can be reproducible.
+ * A value that is no decimal number of seconds from 1970 up to the end of
+ * year 9999 (the last an RFC 3339 date-time can hold) is ignored. */
 static void timestamp(char out[32])
 {
     const char *sde = getenv("SOURCE_DATE_EPOCH");
@@ -254,7 +304,7 @@ static void timestamp(char out[32])
     if (sde && *sde) {
         char *end = NULL;
         long long v = strtoll(sde, &end, 10);
-        if (end && !*end && v >= 0)
+        if (end && !*end && v >= 0 && v <= 253402300799LL)
             t = (time_t)v;
     }
     if (!gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
@@ -275,17 +325,28 @@ static void uuid4(char out[37])
         MOAT_BUG("uuid does not fit");
 }
 
-static const char *project_name(const char *root)
+/* The scanned directory's own name ("." and "dir/" included, resolved on
+ * disk), or "project" when it has none ("/"). The caller frees it. */
+static char *project_name(const char *root)
 {
-    const char *base = strrchr(root, '/');
+    char *abs = realpath(root, NULL), *name;
+    const char *p = abs ? abs : root, *end = p + strlen(p), *base;
 
-    if (base && base[1] == '\0') /* "dir/" */
-        return "project";
-    base = base ? base + 1 : root;
-    return strcmp(base, ".") == 0 || !*base ? "project" : base;
+    while (end > p && end[-1] == '/')
+        end--;
+    base = end;
+    while (base > p && base[-1] != '/')
+        base--;
+    if (base == end || (end - base == 1 && *base == '.') ||
+        (end - base == 2 && base[0] == '.' && base[1] == '.'))
+        name = moat_strdup("project");
+    else
+        name = moat_strndup(base, (size_t)(end - base));
+    free(abs);
+    return name;
 }
 
-static json_t *cyclonedx(const struct sbom *s, const char *root)
+static json_t *cyclonedx(const struct sbom *s, const char *pname)
 {
     json_t *doc = json_object(), *meta = json_object(), *tools = json_object();
     json_t *tool = json_object(), *tlist = json_array(), *comps = json_array();
@@ -308,7 +369,7 @@ static json_t *cyclonedx(const struct sbom *s, const char *root)
     jset(meta, "tools", tools);
     jset(rootc, "type", jstr("application"));
     jset(rootc, "bom-ref", jstr("moat:project"));
-    jset(rootc, "name", jstr(project_name(root)));
+    jset(rootc, "name", jstr(pname));
     jset(meta, "component", rootc);
     jset(doc, "metadata", meta);
 
@@ -317,26 +378,36 @@ static json_t *cyclonedx(const struct sbom *s, const char *root)
         const struct deps_pkg *p = c->pkg;
         json_t *o = json_object(), *props = json_array(), *prop = json_object();
         json_t *d = json_object();
-        const char *name = p->name, *colon = NULL;
-        const char *alg = hash_name(p->hash_alg, false);
+        const char *name = p->name, *sep = NULL;
+        const char *alg = hash_name(c->hash_alg, false);
 
         jset(o, "type", jstr("library"));
         jset(o, "bom-ref", jstr(c->purl));
-        if (p->eco == DEPS_ECO_MAVEN && (colon = strchr(name, ':'))) {
-            char *group = moat_strndup(name, (size_t)(colon - name));
+        /* group as CycloneDX's own generators write it: the Maven
+         * groupId, the npm scope ("@babel"), the Composer vendor */
+        if (p->eco == DEPS_ECO_MAVEN)
+            sep = strchr(name, ':');
+        else if ((p->eco == DEPS_ECO_NPM && name[0] == '@') || p->eco == DEPS_ECO_PACKAGIST)
+            sep = strchr(name, '/');
+        if (sep) {
+            char *group = moat_strndup(name, (size_t)(sep - name));
             jset(o, "group", jstr(group));
             free(group);
-            name = colon + 1;
+            name = sep + 1;
         }
         jset(o, "name", jstr(name));
         if (p->version)
             jset(o, "version", jstr(p->version));
-        if (p->flags & DEPS_PKG_DEV)
+        /* CycloneDX 1.5: "excluded" is for test and other non-runtime use,
+         * "optional" for what may not be installed at runtime */
+        if (use_of(c) == USE_DEV)
+            jset(o, "scope", jstr("excluded"));
+        else if (use_of(c) == USE_OPTIONAL)
             jset(o, "scope", jstr("optional"));
-        if (alg && p->hash) {
+        if (alg && c->hash) {
             json_t *hashes = json_array(), *h = json_object();
             jset(h, "alg", jstr(alg));
-            jset(h, "content", jstr(p->hash));
+            jset(h, "content", jstr(c->hash));
             jpush(hashes, h);
             jset(o, "hashes", hashes);
         }
@@ -391,17 +462,22 @@ static json_t *spdx_package(const char *id, const char *name, const char *versio
     return o;
 }
 
-static json_t *spdx(const struct sbom *s, const char *root)
+static json_t *spdx(const struct sbom *s, const char *pname)
 {
     json_t *doc = json_object(), *info = json_object(), *creators = json_array();
     json_t *pkgs = json_array(), *rels = json_array();
-    const char *pname = project_name(root);
+    struct moat_buf nsb = MOAT_BUF_INIT(3 * 4096 + 128);
     char ts[32], uuid[37], *ns, *creator;
 
     timestamp(ts);
     uuid4(uuid);
-    /* a unique URI that is not meant to resolve, as the spec allows */
-    ns = moat_asprintf("https://spdx.org/spdxdocs/moat-%s-%s", pname, uuid);
+    /* a unique URI that is not meant to resolve, as the spec allows; the
+     * directory name is percent-encoded (a space or '#' would make it no
+     * URI, or one with a fragment, which the spec forbids) */
+    if (moat_buf_addstr(&nsb, "https://spdx.org/spdxdocs/moat-") != 0 ||
+        add_segment(&nsb, pname, strlen(pname)) != 0 || moat_buf_addf(&nsb, "-%s", uuid) != 0)
+        MOAT_BUG("document namespace over its limit");
+    ns = moat_buf_detach(&nsb, NULL);
     creator = moat_asprintf("Tool: moat-%s", moat_version());
     jset(doc, "spdxVersion", jstr("SPDX-2.3"));
     jset(doc, "dataLicense", jstr("CC0-1.0"));
@@ -418,17 +494,17 @@ static json_t *spdx(const struct sbom *s, const char *root)
     for (size_t i = 0; i < s->n; i++) {
         const struct component *c = &s->v[i];
         const struct deps_pkg *p = c->pkg;
-        const char *alg = hash_name(p->hash_alg, true);
+        const char *alg = hash_name(c->hash_alg, true);
         char *id = moat_asprintf("SPDXRef-Package-%zu", i + 1);
         json_t *o = spdx_package(id, p->name, p->version);
         json_t *refs = json_array(), *ref = json_object();
         size_t k;
         json_t *v;
 
-        if (alg && p->hash) {
+        if (alg && c->hash) {
             json_t *sums = json_array(), *sum = json_object();
             jset(sum, "algorithm", jstr(alg));
-            jset(sum, "checksumValue", jstr(p->hash));
+            jset(sum, "checksumValue", jstr(c->hash));
             jpush(sums, sum);
             jset(o, "checksums", sums);
         }
@@ -438,9 +514,12 @@ static json_t *spdx(const struct sbom *s, const char *root)
         jpush(refs, ref);
         jset(o, "externalRefs", refs);
         jpush(pkgs, o);
-        /* DEV_DEPENDENCY_OF points from the dependency to the project */
-        if (c->direct && (p->flags & DEPS_PKG_DEV))
+        /* DEV_ and OPTIONAL_DEPENDENCY_OF point from the dependency to the
+         * project */
+        if (c->direct && use_of(c) == USE_DEV)
             jpush(rels, relationship(id, "DEV_DEPENDENCY_OF", "SPDXRef-Project"));
+        else if (c->direct && use_of(c) == USE_OPTIONAL)
+            jpush(rels, relationship(id, "OPTIONAL_DEPENDENCY_OF", "SPDXRef-Project"));
         else if (c->direct)
             jpush(rels, relationship("SPDXRef-Project", "DEPENDS_ON", id));
         json_array_foreach(c->deps, k, v)
@@ -469,6 +548,7 @@ int moat_sbom_write(const char *root, enum moat_sbom_format fmt, FILE *out, stru
     struct moat_findings findings;
     struct sbom s = { 0 };
     json_t *doc = NULL;
+    char *pname = NULL;
     int rc;
 
     moat_findings_init(&findings);
@@ -494,15 +574,17 @@ int moat_sbom_write(const char *root, enum moat_sbom_format fmt, FILE *out, stru
     if (col.n)
         qsort(col.v, col.n, sizeof(*col.v), cmp_lock);
     build(&s, col.v, col.n);
+    pname = project_name(root);
     if (fmt == MOAT_SBOM_CYCLONEDX) {
-        doc = cyclonedx(&s, root);
+        doc = cyclonedx(&s, pname);
     } else {
-        doc = spdx(&s, root);
+        doc = spdx(&s, pname);
     }
     if (json_dumpf(doc, out, JSON_INDENT(2) | JSON_ENSURE_ASCII) != 0 || fputc('\n', out) == EOF ||
         fflush(out) != 0)
         rc = moat_err_set(err, MOAT_EIO, "cannot write the SBOM");
 out:
+    free(pname);
     json_decref(doc);
     for (size_t i = 0; i < s.n; i++) {
         free(s.v[i].purl);
