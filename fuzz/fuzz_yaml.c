@@ -50,7 +50,7 @@ static size_t walk(const struct cy_node *n, unsigned depth)
         for (size_t i = 0; i < n->nlpos; i++)
             if (n->lpos[i].off > n->len || n->lpos[i].line == 0 ||
                 (i &&
-                 (n->lpos[i].off < n->lpos[i - 1].off || n->lpos[i].line <= n->lpos[i - 1].line)))
+                 (n->lpos[i].off < n->lpos[i - 1].off || n->lpos[i].line < n->lpos[i - 1].line)))
                 abort();
         {
             struct sh_check chk = { n->len, n->len % 2 == 0 };

@@ -54,6 +54,10 @@ struct moat_map {
     size_t n, cap;
     unsigned char key[16];
 };
+/* Fill key with a hash-table key: random, so no input can be made to
+ * collide; fixed in fuzzing builds (FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION),
+ * so a run with a given seed repeats. Initializes libsodium. */
+void moat_hash_seed(void *key, size_t n);
 void moat_map_init(struct moat_map *m);
 /* free_val (may be NULL) is called on each value. */
 void moat_map_release(struct moat_map *m, void (*free_val)(void *));

@@ -42,7 +42,8 @@ enum cy_style {
 /* Where one source line of a multi-line scalar starts in its value. */
 struct cy_lpos {
     size_t off;    /* byte offset in str */
-    unsigned line; /* 1-based source line of str[off] */
+    unsigned line; /* 1-based line of str[off], counted at '\n' (so two
+                    * YAML lines split by a lone CR share one) */
     unsigned col;  /* 1-based source column (bytes) of str[off] */
 };
 

@@ -902,7 +902,7 @@ int cy_load(const unsigned char *data, size_t len, struct cy_doc **out, struct m
     if (ld.exact)
         moat_linemap_init(&ld.lm, data, len);
     moat_map_init(&ld.anchors); /* initializes libsodium too */
-    randombytes_buf(ld.doc->hkey, sizeof(ld.doc->hkey));
+    moat_hash_seed(ld.doc->hkey, sizeof(ld.doc->hkey));
     if (!yaml_parser_initialize(&yp))
         MOAT_BUG("libyaml out of memory");
     yaml_parser_set_input_string(&yp, data, len);

@@ -16,8 +16,8 @@
 void gitsrc_oidset_init(struct gitsrc_oidset *set)
 {
     memset(set, 0, sizeof(*set));
-    randombytes_buf(&set->k0, sizeof(set->k0));
-    randombytes_buf(&set->k1, sizeof(set->k1));
+    moat_hash_seed(&set->k0, sizeof(set->k0));
+    moat_hash_seed(&set->k1, sizeof(set->k1));
     set->k1 |= 1;
 }
 

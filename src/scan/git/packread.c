@@ -199,7 +199,7 @@ struct gitsrc_reader *gitsrc_reader_new(const struct gitsrc_packs *ps, size_t ca
     r->ps = ps;
     r->max = cache_max;
     r->pool_max = cache_max / 4;
-    randombytes_buf(&r->mul, sizeof(r->mul));
+    moat_hash_seed(&r->mul, sizeof(r->mul));
     r->mul |= 1;
     if (inflateInit(&r->zs) != Z_OK)
         MOAT_BUG("zlib cannot allocate its state"); /* only out of memory gets here */
