@@ -476,7 +476,8 @@ static bool is_code(const unsigned char *s, size_t n)
 {
     size_t k = 0;
 
-    if (s[n - 1] == ';' || s[n - 1] == ',')
+    /* a trailing ":" makes a label, as in test logs: "PASS: gdb.base/break.exp: ..." */
+    if (s[n - 1] == ';' || s[n - 1] == ',' || s[n - 1] == ':')
         return true;
     /* !!ownPass, *ptr, &value, @var: an operator before a name */
     while (k < n && s[k] && strchr("!&|*=:?+@-~", s[k]))
@@ -523,8 +524,57 @@ static double entropy_threshold(size_t n, bool hex, bool symbols, bool is_passwo
     return t < cap ? t : cap;
 }
 
+/* A stored password hash, not a password: LDAP/Spring "{SSHA}...", "{bcrypt}$2a$...",
+ * Django "pbkdf2_sha256$<iterations>$...", "argon2$argon2id$...". (Modular crypt
+ * "$2b$", "$argon2id$", "$6$" start with "$" and are refused as references.)
+ * Spring's "{noop}" marks a plain-text password and is not a hash. */
+static bool is_password_hash(const unsigned char *s, size_t n)
+{
+    static const char *const schemes[] = { "{ssha",   "{sha",     "{smd5",   "{md5",     "{crypt}",
+                                           "{pbkdf2", "{bcrypt}", "{argon2", "{scrypt}", "{mssha" };
+    static const char *const django[] = { "pbkdf2_sha256$", "pbkdf2_sha1$", "argon2$",
+                                          "bcrypt_sha256$", "bcrypt$",      "scrypt$",
+                                          "sha1$",          "md5$",         "unsalted_md5$",
+                                          "unsalted_sha1$", "crypt$" };
+
+    for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        size_t m = strlen(schemes[i]);
+        if (n > m + 8 && strncasecmp((const char *)s, schemes[i], m) == 0 && memchr(s, '}', 16))
+            return true;
+    }
+    for (size_t i = 0; i < sizeof(django) / sizeof(django[0]); i++) {
+        size_t m = strlen(django[i]);
+        if (n > m + 8 && strncasecmp((const char *)s, django[i], m) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* A short base64 value that decodes to printable text (Kubernetes Secret
+ * "data:", "cGFzc3dvcmQ=" for "password"): the text it decodes to. */
+static size_t base64_text(const unsigned char *s, size_t n, unsigned char *out, size_t cap)
+{
+    size_t m;
+
+    if (n < 8 || n % 4 != 0 || n / 4 * 3 > cap)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!is_alnum(s[i]) && s[i] != '+' && s[i] != '/' && !(s[i] == '=' && i + 2 >= n))
+            return 0;
+    m = secrets_base64_decode(s, n, out, cap);
+    if (m < 4)
+        return 0;
+    for (size_t i = 0; i < m; i++)
+        if (out[i] < 0x20 || out[i] > 0x7e)
+            return 0;
+    return m;
+}
+
 bool secrets_value_is_secret(const unsigned char *s, size_t n, bool is_password, bool quoted)
 {
+    unsigned char text[96];
+    size_t tn;
+
     struct lowered l;
     bool lowerc = false, upperc = false, digit = false, symbol = false, hexlow = true, hexup = true;
     size_t classes;
@@ -541,6 +591,11 @@ bool secrets_value_is_secret(const unsigned char *s, size_t n, bool is_password,
         return false;
     if (contains(s, n, "://") || is_path(s, n))
         return false;
+    if (is_password_hash(s, n))
+        return false;
+    /* judge a base64-wrapped value by what it wraps (one level) */
+    if ((tn = base64_text(s, n, text, sizeof(text))) > 0 && (s[n - 1] == '=' || n >= 16))
+        return secrets_value_is_secret(text, tn, is_password, true);
     for (size_t i = 0; i < sizeof(file_extensions) / sizeof(file_extensions[0]); i++) {
         size_t m = strlen(file_extensions[i]);
         if (n > m && strncasecmp((const char *)s + n - m, file_extensions[i], m) == 0)

@@ -31,27 +31,30 @@
  * characters (min1 = min - 1): a quoted value anywhere, also after a type
  * annotation (name: str = "...") and with a string prefix (b"...", @"...");
  * a quoted key, a comma and a quoted value that ends the call
- * (define('DB_PASSWORD', '...');, not a list of strings);
+ * (define('DB_PASSWORD', '...');, not a list of strings; values aligned with up
+ * to 32 spaces, as in wp-config.php);
  * an unquoted value at the start of a line (.env, YAML, INI, properties,
  * shell, "- KEY=value" list items) that is not code (no ( ) [ ] { } < >;
  * the validator also refuses a trailing , or ; and an operator before a
  * name, as in !!ownPass); an XML element; a command-line flag; .NET
- * <add key="..." value="...">; a name/value pair (Kubernetes env, ECS,
+ * <add key="..." value="...">, <property name="..." value="..."> and
+ * <property name="...">...</property>; a name/value pair (Kubernetes env, ECS,
  * CloudFormation). Keys may be aligned with up to 32 spaces. The validator
  * finds the key name. */
 #define GEN(kw, min, min1)                                                                         \
     "(?i:" kw ")[\\w.-]{0,30}" QOPT "\\]?[ \\t]{0,32}(?::=|=>|\\?=|==?|:|\\("                      \
     "|:[ \\t]{0,4}&?[\\w.]{1,20}\\??[ \\t]{0,4}=)[ \\t]{0,4}"                                      \
     "[bBrRuU@]?\\\\?[\"'\\x60]([^\\s\"'\\x60\\\\]{" min ",200})\\\\?[\"'\\x60]"                    \
-    "|(?i:" kw ")[\\w.-]{0,30}\\\\?[\"'\\x60][ \\t]{0,4},[ \\t]{0,4}[bBrRuU@]?\\\\?[\"'\\x60]"     \
+    "|(?i:" kw ")[\\w.-]{0,30}\\\\?[\"'\\x60][ \\t]{0,4},[ \\t]{0,32}[bBrRuU@]?\\\\?[\"'\\x60]"    \
     "([^\\s\"'\\x60\\\\-][^\\s\"'\\x60\\\\]{" min1 ",199})\\\\?[\"'\\x60][ \\t]{0,4}[);]"          \
     "|^[ \\t]{0,20}(?:-[ \\t]{1,4})?(?:(?i:export|set|env|arg)[ \\t]{1,4})?[\\w.-]{0,40}(?i:" kw   \
     ")[\\w.-]{0,30}[ \\t]{0,32}[=:][ \\t]{0,4}([^\\s\"'\\x60,;()\\[\\]{}<>]"                       \
     "[^\\s\"'\\x60()\\[\\]{}<>]{" min1 ",199})(?:[ \\t\\r]|$)"                                     \
     "|<[\\w.-]{0,30}(?i:" kw ")[\\w.-]{0,30}>([^<\\s]{" min ",200})</"                             \
+    "|\\b[Nn]ame=\"[\\w.-]{0,30}(?i:" kw ")[\\w.-]{0,30}\"[ \\t]{0,4}>([^<\\s]{" min ",200})</"    \
     "|--(?i:" kw ")[\\w-]{0,20}(?:=|[ \\t]{1,4})[\"']?([^\\s\"'\\x60;|&]{" min ",200})"            \
-    "|(?i:key)=\"[\\w.-]{0,30}(?i:" kw ")[\\w.-]{0,30}\"[ \\t]{1,4}(?i:value)=\"([^\"\\s]{" min    \
-    ",200})\""                                                                                     \
+    "|(?i:key|name)=\"[\\w.-]{0,30}(?i:" kw                                                        \
+    ")[\\w.-]{0,30}\"[ \\t]{1,4}(?i:value)=\"([^\"\\s]{" min ",200})\""                            \
     "|\\b[Nn]ame\"?[ \\t]{0,4}:[ \\t]{0,4}[\"']?[\\w.-]{0,40}(?i:" kw                              \
     ")[\\w.-]{0,30}[\"']?[ \\t]{0,4},?"                                                            \
     "[ \\t\\r\\n]{0,48}\"?[Vv]alue\"?[ \\t]{0,4}:[ \\t]{0,4}[\"']?"                                \

@@ -655,12 +655,21 @@ static bool check_generic(const struct secrets_cand *c)
         k--;
     if (!key_before(b, k, &kstart, &kend))
         return false;
-    /* <add key="ApiKey" value="...">: the name is the key attribute */
+    /* a test result, not a key: "PASS: addr2line -f option" (Automake, DejaGnu, TAP) */
+    if (kend - kstart == 4 && memcmp(b + kstart, "PASS", 4) == 0 && kend < c->soff &&
+        b[kend] == ':')
+        return false;
+    /* <add key="ApiKey" value="...">, <property name="password" value="...">: the name is
+     * the key or name attribute */
     if (kend - kstart == 5 && strncasecmp((const char *)b + kstart, "value", 5) == 0) {
         size_t a = kstart > 200 ? kstart - 200 : 0;
         const unsigned char *q = NULL;
         for (size_t i = kstart; i > a + 4; i--) {
             if (strncasecmp((const char *)b + i - 5, "key=\"", 5) == 0) {
+                q = b + i;
+                break;
+            }
+            if (i > a + 5 && strncasecmp((const char *)b + i - 6, "name=\"", 6) == 0) {
                 q = b + i;
                 break;
             }

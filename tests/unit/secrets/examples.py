@@ -1759,3 +1759,78 @@ token_rule("azure-ai-services-key", lambda: azure_84("ACOG"), "AZURE_OPENAI_API_
            extra_hits=['client = AzureOpenAI(api_key="%s", api_version="2024-10-21")' % azure_84("ACOG")],
            extra_misses=["AZURE_OPENAI_API_KEY=" + azure_84("AZDO"),
                          "AZURE_OPENAI_API_KEY=" + azure_84("ACOG")[:80]])
+
+
+# =====================================================================
+# secrets in source code and less common files (third blind evaluation)
+# =====================================================================
+
+def spw(n=16):
+    """A password with symbols, as password generators make them."""
+    return rnd(ALNUM, n - 2) + rnd("!%^*_+-", 1) + rnd(DIG, 1)
+
+
+rule("redis-requirepass", [
+    "requirepass %s" % spw(24),
+    "masterauth \"%s\"" % spw(24),
+    "    command: redis-server --appendonly yes --requirepass %s" % spw(20),
+], [
+    "# requirepass foobared",
+    "requirepass ${REDIS_PASSWORD}",
+    "requirepass \"$REDIS_PASSWORD\"",
+    "masterauth <master-password>",
+    "requirepass redis",
+])
+
+rule("powershell-plaintext-password", [
+    '$password = ConvertTo-SecureString "%s" -AsPlainText -Force' % spw(),
+    "$sec = ConvertTo-SecureString -String '%s' -AsPlainText -Force" % spw(),
+    "$sec = ConvertTo-SecureString -AsPlainText -Force -String '%s'" % spw(),
+    '$pw = "%s" | ConvertTo-SecureString -AsPlainText -Force' % spw(),
+], [
+    '$password = ConvertTo-SecureString $env:ADMIN_PASSWORD -AsPlainText -Force',
+    '$password = ConvertTo-SecureString "$Password" -AsPlainText -Force',
+    '$password = Read-Host -AsSecureString "Password"',
+    '$secure = ConvertTo-SecureString "%s"' % rnd(HEX, 64),
+    '$password = ConvertTo-SecureString "P@ssw0rd" -AsPlainText -Force',
+])
+
+more("http-bearer-token", [
+    'client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "%s");'
+    % rnd(ALNUM, 40),
+], [
+    'new AuthenticationHeaderValue("Bearer", token);',
+    'new AuthenticationHeaderValue("Bearer", "{token}");',
+])
+
+more("generic-password", [
+    '<property name="hibernate.connection.password">%s</property>' % spw(),
+    '<bean id="ds"><property name="password" value="%s"/></bean>' % spw(),
+    "  password: %s" % b64(spw().encode()),
+], [
+    '<property name="password" value="${db.password}"/>',
+    '<property name="hibernate.connection.password"></property>',
+    '<input type="password" name="password" value="">',
+    '"password": "pbkdf2_sha256$600000$%s$%s="' % (rnd(ALNUM, 22), rnd(ALNUM, 43)),
+    'password: "{SSHA}%s"' % b64(bytes(R.randrange(256) for _ in range(24))),
+    "userPassword: {SSHA512}%s" % b64(bytes(R.randrange(256) for _ in range(72))),
+    "  password: cGFzc3dvcmQ=",
+    "  password: Y2hhbmdlbWU=",
+    "  db_password: eW91cl9wYXNzd29yZF9oZXJl",
+])
+
+more("generic-secret", [
+    "define( 'AUTH_KEY',         '%s' );" % (rnd(ALNUM, 40) + "!#%^*+-_" + rnd(ALNUM, 16)),
+], [
+    "define( 'AUTH_KEY',         'put your unique phrase here' );",
+])
+
+more("generic-password", [
+    "PASS=%s" % spw(),
+    "export PASS='%s'" % spw(),
+], [
+    "PASS: addr2line -f option",
+    "PASS: gdb.ada/assign_1.exp: changing the language to ada",
+    "FAIL: gdb.base/break.exp: run until function breakpoint",
+    "password: gdb.base/attach.exp:",
+])

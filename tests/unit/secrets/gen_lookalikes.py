@@ -697,6 +697,67 @@ const envDSN = "shop:${DB_PASSWORD}@tcp(db:3306)/shop"
 """)
 
 
+# Source code and configuration that name passwords without holding one:
+# stored hashes, SQL schemas and templates, code that passes variables.
+f("app/accounts/stored_hashes.py", """# Password hashes as Django, LDAP and Spring store them: not passwords.
+USERS = [
+    {"username": "ops", "password": "pbkdf2_sha256$600000$%s$%s="},
+    {"username": "ro", "password": "argon2$argon2id$v=19$m=102400,t=2,p=8$%s$%s"},
+]
+LDAP_ENTRY = {"userPassword": "{SSHA}%s"}
+SPRING_USER = {"password": "{bcrypt}$2a$10$%s"}
+""" % (hexs(11), b64(rb(32))[:43], hexs(11), b64(rb(32))[:43], b64(rb(24)), b64(rb(40))[:53].replace("+", ".")))
+
+f("db/schema.sql", """CREATE TABLE users (
+  id BIGSERIAL PRIMARY KEY,
+  password VARCHAR(255) NOT NULL,
+  api_token TEXT
+);
+CREATE USER app WITH PASSWORD :'app_password';
+CREATE USER 'ro'@'%' IDENTIFIED BY '${RO_PASSWORD}';
+GRANT USAGE ON *.* TO 'legacy'@'%' IDENTIFIED BY PASSWORD '*6BB4837EB74329105EE4568DDA7DC67ED2CA2AD9';
+ALTER ROLE app PASSWORD NULL;
+-- grant the role to the app user, then set its password with ALTER ROLE
+""")
+
+f("k8s/secret-template.yaml", """apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+data:
+  password: cGFzc3dvcmQ=
+  api_key: Y2hhbmdlbWU=
+""")
+
+f("ops/bootstrap.ps1", """$password = ConvertTo-SecureString $env:ADMIN_PASSWORD -AsPlainText -Force
+$cred = Get-Credential -UserName admin -Message "Password"
+""")
+
+f("ops/redis.conf", """# requirepass foobared
+requirepass ${REDIS_PASSWORD}
+""")
+
+f("app/src/main/java/Db.java", """class Db {
+    Connection open(String url, String user, String password) throws SQLException {
+        return DriverManager.getConnection(url, user, password);
+    }
+}
+""")
+
+
+f("build/test-suite.log", """=============================================
+   binutils 2.40: tests/test-suite.log
+=============================================
+
+# TOTAL: 4
+# PASS:  3
+PASS: addr2line
+PASS: addr2line -f option
+PASS: gdb.ada/assign_1.exp: changing the language to ada
+FAIL: gdb.base/break.exp: run until function breakpoint
+""")
+
+
 def main():
     for path, text in FILES.items():
         full = os.path.join(OUT, path)

@@ -1,0 +1,5 @@
+class Db {
+    Connection open(String url, String user, String password) throws SQLException {
+        return DriverManager.getConnection(url, user, password);
+    }
+}

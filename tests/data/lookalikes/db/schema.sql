@@ -1,0 +1,10 @@
+CREATE TABLE users (
+  id BIGSERIAL PRIMARY KEY,
+  password VARCHAR(255) NOT NULL,
+  api_token TEXT
+);
+CREATE USER app WITH PASSWORD :'app_password';
+CREATE USER 'ro'@'%' IDENTIFIED BY '${RO_PASSWORD}';
+GRANT USAGE ON *.* TO 'legacy'@'%' IDENTIFIED BY PASSWORD '*6BB4837EB74329105EE4568DDA7DC67ED2CA2AD9';
+ALTER ROLE app PASSWORD NULL;
+-- grant the role to the app user, then set its password with ALTER ROLE
