@@ -304,8 +304,15 @@ const char *gha_action_caches(const char *uses, const struct cy_node *with)
     }
     if (gha_uses_is(uses, "ruby/setup-ruby") && input_true(with, "bundler-cache"))
         return "ruby/setup-ruby with bundler-cache:";
-    if (gha_uses_is(uses, "astral-sh/setup-uv") && input_true(with, "enable-cache"))
-        return "astral-sh/setup-uv with enable-cache:";
+    if (gha_uses_is(uses, "astral-sh/setup-uv")) {
+        /* enable-cache defaults to auto (on for GitHub-hosted runners) since v5 */
+        v = cy_str(input(with, "enable-cache"));
+        if (v ? strcasecmp(v, "true") == 0 || strcasecmp(v, "auto") == 0
+              : (major(uses) < 0 || major(uses) >= 5))
+            return v ? "astral-sh/setup-uv with enable-cache:"
+                     : "astral-sh/setup-uv (caches by default)";
+        return NULL;
+    }
     if (gha_uses_is(uses, "denoland/setup-deno") && input_true(with, "cache"))
         return "denoland/setup-deno with cache:";
     if (gha_uses_is(uses, "swatinem/rust-cache"))
@@ -317,6 +324,10 @@ const char *gha_action_caches(const char *uses, const struct cy_node *with)
     if (gha_uses_is(uses, "actions-rust-lang/setup-rust-toolchain")) {
         v = cy_str(input(with, "cache"));
         return v && strcasecmp(v, "false") == 0 ? NULL : "setup-rust-toolchain (caches by default)";
+    }
+    if (gha_uses_is(uses, "jdx/mise-action")) {
+        v = cy_str(input(with, "cache"));
+        return v && strcasecmp(v, "false") == 0 ? NULL : "jdx/mise-action (caches by default)";
     }
     if (gha_uses_is(uses, "gradle/actions/setup-gradle") ||
         gha_uses_is(uses, "gradle/gradle-build-action"))

@@ -518,11 +518,23 @@ static bool this_repo(const struct gha_expr *e)
     return path_is(e, "github.repository") || (e && e->k == GHA_E_STR && strchr(e->s, '/'));
 }
 
+/* The pull request's author is Dependabot, which only opens pull requests from
+ * branches of the repository itself. Unlike github.actor (whoever caused the
+ * latest event, which Dependabot can be on a fork's branch), the author cannot
+ * be spoofed. */
+static bool dependabot_author(const struct gha_expr *l, const struct gha_expr *r)
+{
+    return path_is(l, "github.event.pull_request.user.login") && r &&
+           (r->k == GHA_E_LIT || r->k == GHA_E_STR) && strcasecmp(r->s, "dependabot[bot]") == 0;
+}
+
 static bool same_repo_cmp(const struct gha_expr *e)
 {
     const struct gha_expr *l = e->a[0], *r = e->a[1];
 
     if (strcmp(e->s, "==") == 0) {
+        if (dependabot_author(l, r) || dependabot_author(r, l))
+            return true;
         if ((head_repo(l, "full_name") && this_repo(r)) ||
             (head_repo(r, "full_name") && this_repo(l)))
             return true;
