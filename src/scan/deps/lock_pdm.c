@@ -10,49 +10,29 @@
 #include "toml.h"
 #include "core/banned.h"
 
-struct ctx {
-    const struct deps_source *src;
-    struct deps_lock *l;
-    struct moat_err *err;
-    struct py_index names; /* PEP 503 name -> packages */
-    struct moat_buf norm;
-    size_t budget; /* PY_MAX_WORK */
-};
-
-static int bad(struct ctx *c, unsigned line, const char *what)
-{
-    return moat_err_set(c->err, MOAT_EPARSE, "%s:%u: %s", c->src->path, line, what);
-}
-
-static int too_many(struct ctx *c, unsigned line)
-{
-    return moat_err_set(c->err, MOAT_ETOOBIG, "%s:%u: dependency graph too large", c->src->path,
-                        line);
-}
-
-static int files_hash(struct ctx *c, const struct toml_value *files, struct py_hash *h)
+static int files_hash(struct py_toml *c, const struct toml_value *files, struct py_hash *h)
 {
     if (files->type != TOML_ARRAY)
-        return bad(c, files->line, "\"files\" is not an array");
+        return py_toml_bad(c, files->line, "\"files\" is not an array");
     for (size_t i = 0; i < files->n; i++) {
         const struct toml_value *f = files->items[i], *hv;
         if (f->type != TOML_TABLE)
-            return bad(c, f->line, "a files entry is not a table");
+            return py_toml_bad(c, f->line, "a files entry is not a table");
         if ((hv = toml_get(f, "hash")) &&
             (hv->type != TOML_STRING || py_hash_offer_str(h, hv->str, hv->len) != 0))
-            return bad(c, hv->line, "malformed hash");
+            return py_toml_bad(c, hv->line, "malformed hash");
     }
     return 0;
 }
 
 /* The package a release already has, by name and version, or SIZE_MAX. */
-static int find(struct ctx *c, const char *version, unsigned line, size_t *out)
+static int find(struct py_toml *c, const char *version, unsigned line, size_t *out)
 {
     *out = SIZE_MAX;
     for (size_t k = py_index_first(&c->names, c->norm.data, c->norm.len); k != SIZE_MAX;
          k = py_index_next(&c->names, k)) {
         if (py_work(&c->budget) != 0)
-            return too_many(c, line);
+            return py_toml_too_many(c, line);
         if (c->l->pkgs[k].version && strcmp(c->l->pkgs[k].version, version) == 0) {
             *out = k;
             break;
@@ -61,7 +41,7 @@ static int find(struct ctx *c, const char *version, unsigned line, size_t *out)
     return 0;
 }
 
-static int package(struct ctx *c, const struct toml_value *t, size_t *owner)
+static int package(struct py_toml *c, const struct toml_value *t, size_t *owner)
 {
     const struct toml_value *name, *ver, *v;
     struct deps_pkg p = { 0 };
@@ -71,19 +51,19 @@ static int package(struct ctx *c, const struct toml_value *t, size_t *owner)
 
     *owner = SIZE_MAX;
     if (t->type != TOML_TABLE)
-        return bad(c, t->line, "[[package]] entry is not a table");
+        return py_toml_bad(c, t->line, "[[package]] entry is not a table");
     name = toml_get_type(t, "name", TOML_STRING);
     ver = toml_get_type(t, "version", TOML_STRING);
     if (!name || !py_valid_name(name->str, name->len))
-        return bad(c, t->line, "package without a valid name");
+        return py_toml_bad(c, t->line, "package without a valid name");
     if (!ver || ver->len == 0 || ver->len > DEPS_MAX_VERSION)
-        return bad(c, t->line, "package without a valid version");
+        return py_toml_bad(c, t->line, "package without a valid version");
     if ((v = toml_get(t, "editable")) && v->type == TOML_BOOLEAN && v->boolean)
         return 0; /* the user's own code in development mode */
     if ((v = toml_get(t, "groups"))) {
         bool dflt = false;
         if (v->type != TOML_ARRAY)
-            return bad(c, v->line, "\"groups\" is not an array");
+            return py_toml_bad(c, v->line, "\"groups\" is not an array");
         for (size_t i = 0; i < v->n; i++)
             if (v->items[i]->type == TOML_STRING && strcmp(v->items[i]->str, "default") == 0)
                 dflt = true;
@@ -93,7 +73,7 @@ static int package(struct ctx *c, const struct toml_value *t, size_t *owner)
     if ((v = toml_get(t, "files")) && (rc = files_hash(c, v, &h)) != 0)
         return rc;
     if ((rc = py_pep503(name->str, name->len, &c->norm)) != 0)
-        return bad(c, t->line, "package name too long");
+        return py_toml_bad(c, t->line, "package name too long");
     if ((rc = find(c, ver->str, t->line, &idx)) != 0)
         return rc;
     if (idx != SIZE_MAX) {
@@ -121,12 +101,12 @@ static int package(struct ctx *c, const struct toml_value *t, size_t *owner)
 }
 
 /* [metadata.files] "name version" = [{url/file, hash}, ...] (lock 3.x). */
-static int metadata_files(struct ctx *c, const struct toml_value *files)
+static int metadata_files(struct py_toml *c, const struct toml_value *files)
 {
     int rc;
 
     if (files->type != TOML_TABLE)
-        return bad(c, files->line, "[metadata.files] is not a table");
+        return py_toml_bad(c, files->line, "[metadata.files] is not a table");
     for (size_t i = 0; i < files->n; i++) {
         struct py_hash h = { 0 };
         const char *key = files->keys[i], *sp = strchr(key, ' ');
@@ -144,50 +124,41 @@ static int metadata_files(struct ctx *c, const struct toml_value *files)
 }
 
 /* dependencies = ["idna>=2.0", "requests[socks]==2.31; python_version<'3.8'"] */
-static int link(struct ctx *c, size_t from, const struct toml_value *deps)
+static int link(struct py_toml *c, size_t from, const struct toml_value *deps)
 {
     if (deps->type != TOML_ARRAY)
-        return bad(c, deps->line, "\"dependencies\" is not an array");
+        return py_toml_bad(c, deps->line, "\"dependencies\" is not an array");
     for (size_t i = 0; i < deps->n; i++) {
         const struct toml_value *d = deps->items[i];
         size_t n = 0;
         if (d->type != TOML_STRING)
-            return bad(c, d->line, "a dependency is not a string");
+            return py_toml_bad(c, d->line, "a dependency is not a string");
         while (n < d->len && (strchr("-_.", d->str[n]) || (d->str[n] >= '0' && d->str[n] <= '9') ||
                               ((d->str[n] | 0x20) >= 'a' && (d->str[n] | 0x20) <= 'z')))
             n++;
         if (!py_valid_name(d->str, n))
-            return bad(c, d->line, "a dependency without a valid name");
+            return py_toml_bad(c, d->line, "a dependency without a valid name");
         if (py_pep503(d->str, n, &c->norm) != 0)
             continue;
         for (size_t k = py_index_first(&c->names, c->norm.data, c->norm.len); k != SIZE_MAX;
              k = py_index_next(&c->names, k))
             if (k != from && py_depend(c->l, from, k, &c->budget) != 0)
-                return too_many(c, d->line);
+                return py_toml_too_many(c, d->line);
     }
     return 0;
 }
 
 static int parse(const struct deps_source *src, struct deps_lock *l, struct moat_err *err)
 {
-    struct ctx c = { 0 };
+    struct py_toml c = { 0 };
     const struct toml_value *root, *pkgs, *meta, *v;
-    struct toml_doc *doc = NULL;
     size_t *owner = NULL;
     const char *lv;
     int rc;
 
-    c.src = src;
-    c.l = l;
-    c.err = err;
-    c.budget = PY_MAX_WORK;
-    moat_buf_init(&c.norm, DEPS_MAX_NAME + 1);
-    py_index_init(&c.names);
-    if ((rc = deps_source_check_size(src, err)) != 0)
+    if ((rc = py_toml_open(&c, src, l, err)) != 0)
         goto out;
-    if ((rc = toml_parse(src->path, (const char *)src->data, src->len, &doc, err)) != 0)
-        goto out;
-    root = toml_root(doc);
+    root = toml_root(c.doc);
     meta = toml_get_type(root, "metadata", TOML_TABLE);
     l->format = "pdm.lock";
     if ((lv = toml_get_str(meta, "lock_version")) && strlen(lv) < 16) {
@@ -197,7 +168,7 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
     }
     pkgs = toml_get(root, "package");
     if (pkgs && pkgs->type != TOML_ARRAY) {
-        rc = bad(&c, pkgs->line, "\"package\" is not an array of tables");
+        rc = py_toml_bad(&c, pkgs->line, "\"package\" is not an array of tables");
         goto out;
     }
     if (pkgs) {
@@ -214,9 +185,7 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
             goto out;
 out:
     free(owner);
-    toml_free(doc);
-    py_index_release(&c.names);
-    moat_buf_release(&c.norm);
+    py_toml_close(&c);
     return rc;
 }
 

@@ -10,37 +10,17 @@
 #include "toml.h"
 #include "core/banned.h"
 
-struct ctx {
-    const struct deps_source *src;
-    struct deps_lock *l;
-    struct moat_err *err;
-    struct py_index names; /* PEP 503 name -> packages */
-    struct moat_buf norm;
-    size_t budget; /* PY_MAX_WORK */
-};
-
-static int too_many(struct ctx *c, unsigned line)
-{
-    return moat_err_set(c->err, MOAT_ETOOBIG, "%s:%u: dependency graph too large", c->src->path,
-                        line);
-}
-
-static int bad(struct ctx *c, unsigned line, const char *what)
-{
-    return moat_err_set(c->err, MOAT_EPARSE, "%s:%u: %s", c->src->path, line, what);
-}
-
 /* files = [{file = "...", hash = "sha256:..."}, ...] */
-static int files_hash(struct ctx *c, const struct toml_value *files, struct py_hash *h)
+static int files_hash(struct py_toml *c, const struct toml_value *files, struct py_hash *h)
 {
     for (size_t i = 0; files && i < files->n; i++) {
         const struct toml_value *f = files->items[i], *hv;
         if (f->type != TOML_TABLE)
-            return bad(c, f->line, "a files entry is not a table");
+            return py_toml_bad(c, f->line, "a files entry is not a table");
         if (!(hv = toml_get(f, "hash")))
             continue;
         if (hv->type != TOML_STRING || py_hash_offer_str(h, hv->str, hv->len) != 0)
-            return bad(c, hv->line, "malformed hash");
+            return py_toml_bad(c, hv->line, "malformed hash");
     }
     return 0;
 }
@@ -53,7 +33,7 @@ static bool in_main_group(const struct toml_value *groups)
     return false;
 }
 
-static int package(struct ctx *c, const struct toml_value *t)
+static int package(struct py_toml *c, const struct toml_value *t)
 {
     const struct toml_value *name, *ver, *v;
     struct deps_pkg p = { 0 };
@@ -63,16 +43,16 @@ static int package(struct ctx *c, const struct toml_value *t)
     int rc;
 
     if (t->type != TOML_TABLE)
-        return bad(c, t->line, "[[package]] entry is not a table");
+        return py_toml_bad(c, t->line, "[[package]] entry is not a table");
     name = toml_get_type(t, "name", TOML_STRING);
     ver = toml_get_type(t, "version", TOML_STRING);
     if (!name || !py_valid_name(name->str, name->len))
-        return bad(c, t->line, "package without a valid name");
+        return py_toml_bad(c, t->line, "package without a valid name");
     if (!ver || ver->len == 0 || ver->len > DEPS_MAX_VERSION)
-        return bad(c, t->line, "package without a valid version");
+        return py_toml_bad(c, t->line, "package without a valid version");
     v = toml_get(t, "source");
     if (v && v->type != TOML_TABLE)
-        return bad(c, v->line, "\"source\" is not a table");
+        return py_toml_bad(c, v->line, "\"source\" is not a table");
     stype = toml_get_str(v, "type");
     if (stype && strcmp(stype, "directory") == 0)
         return 0; /* the user's own code, not a release from an index */
@@ -85,14 +65,14 @@ static int package(struct ctx *c, const struct toml_value *t)
         p.flags |= DEPS_PKG_DEV;
     if ((v = toml_get(t, "groups"))) {
         if (v->type != TOML_ARRAY)
-            return bad(c, v->line, "\"groups\" is not an array");
+            return py_toml_bad(c, v->line, "\"groups\" is not an array");
         if (!in_main_group(v))
             p.flags |= DEPS_PKG_DEV;
     }
     if ((v = toml_get(t, "optional")) && v->type == TOML_BOOLEAN && v->boolean)
         p.flags |= DEPS_PKG_OPTIONAL;
     if ((v = toml_get(t, "files")) && v->type != TOML_ARRAY)
-        return bad(c, v->line, "\"files\" is not an array");
+        return py_toml_bad(c, v->line, "\"files\" is not an array");
     if ((rc = files_hash(c, v, &h)) != 0)
         return rc;
     py_hash_apply(c->l, &p, &h);
@@ -105,17 +85,17 @@ static int package(struct ctx *c, const struct toml_value *t)
 }
 
 /* Old locks keep hashes apart: [metadata.files] name = [{file, hash}, ...]. */
-static int metadata_files(struct ctx *c, const struct toml_value *files)
+static int metadata_files(struct py_toml *c, const struct toml_value *files)
 {
     int rc;
 
     if (files->type != TOML_TABLE)
-        return bad(c, files->line, "[metadata.files] is not a table");
+        return py_toml_bad(c, files->line, "[metadata.files] is not a table");
     for (size_t i = 0; i < files->n; i++) {
         struct py_hash h = { 0 };
         const struct toml_value *arr = files->items[i];
         if (arr->type != TOML_ARRAY)
-            return bad(c, arr->line, "a [metadata.files] entry is not an array");
+            return py_toml_bad(c, arr->line, "a [metadata.files] entry is not an array");
         if ((rc = files_hash(c, arr, &h)) != 0)
             return rc;
         if (py_pep503(files->keys[i], strlen(files->keys[i]), &c->norm) != 0)
@@ -123,7 +103,7 @@ static int metadata_files(struct ctx *c, const struct toml_value *files)
         for (size_t k = py_index_first(&c->names, c->norm.data, c->norm.len); k != SIZE_MAX;
              k = py_index_next(&c->names, k)) {
             if (py_work(&c->budget) != 0)
-                return too_many(c, arr->line);
+                return py_toml_too_many(c, arr->line);
             if (!c->l->pkgs[k].hash)
                 py_hash_apply(c->l, &c->l->pkgs[k], &h);
         }
@@ -132,7 +112,7 @@ static int metadata_files(struct ctx *c, const struct toml_value *files)
 }
 
 /* [package.dependencies] names -> edges to every locked release of that name. */
-static int link(struct ctx *c, size_t from, const struct toml_value *deps)
+static int link(struct py_toml *c, size_t from, const struct toml_value *deps)
 {
     for (size_t i = 0; i < deps->n; i++) {
         if (py_pep503(deps->keys[i], strlen(deps->keys[i]), &c->norm) != 0)
@@ -140,31 +120,22 @@ static int link(struct ctx *c, size_t from, const struct toml_value *deps)
         for (size_t k = py_index_first(&c->names, c->norm.data, c->norm.len); k != SIZE_MAX;
              k = py_index_next(&c->names, k))
             if (k != from && py_depend(c->l, from, k, &c->budget) != 0)
-                return too_many(c, deps->items[i]->line);
+                return py_toml_too_many(c, deps->items[i]->line);
     }
     return 0;
 }
 
 static int parse(const struct deps_source *src, struct deps_lock *l, struct moat_err *err)
 {
-    struct ctx c = { 0 };
+    struct py_toml c = { 0 };
     const struct toml_value *root, *pkgs, *meta, *v;
-    struct toml_doc *doc = NULL;
     const char *lv;
     size_t *owner = NULL; /* package index of each [[package]], or SIZE_MAX */
     int rc;
 
-    c.src = src;
-    c.l = l;
-    c.err = err;
-    c.budget = PY_MAX_WORK;
-    moat_buf_init(&c.norm, DEPS_MAX_NAME + 1);
-    py_index_init(&c.names);
-    if ((rc = deps_source_check_size(src, err)) != 0)
+    if ((rc = py_toml_open(&c, src, l, err)) != 0)
         goto out;
-    if ((rc = toml_parse(src->path, (const char *)src->data, src->len, &doc, err)) != 0)
-        goto out;
-    root = toml_root(doc);
+    root = toml_root(c.doc);
     meta = toml_get_type(root, "metadata", TOML_TABLE);
     lv = toml_get_str(meta, "lock-version");
     if (lv && strlen(lv) < 16) {
@@ -176,7 +147,7 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
     }
     pkgs = toml_get(root, "package");
     if (pkgs && pkgs->type != TOML_ARRAY) {
-        rc = bad(&c, pkgs->line, "\"package\" is not an array of tables");
+        rc = py_toml_bad(&c, pkgs->line, "\"package\" is not an array of tables");
         goto out;
     }
     if (pkgs) {
@@ -195,7 +166,7 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
         if (owner[i] == SIZE_MAX || !v)
             continue;
         if (v->type != TOML_TABLE) {
-            rc = bad(&c, v->line, "\"dependencies\" is not a table");
+            rc = py_toml_bad(&c, v->line, "\"dependencies\" is not a table");
             goto out;
         }
         if ((rc = link(&c, owner[i], v)) != 0)
@@ -203,9 +174,7 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
     }
 out:
     free(owner);
-    toml_free(doc);
-    py_index_release(&c.names);
-    moat_buf_release(&c.norm);
+    py_toml_close(&c);
     return rc;
 }
 

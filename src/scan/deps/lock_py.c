@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "lock_py.h"
+#include "toml.h"
 #include "core/banned.h"
 
 const struct deps_format *const deps_formats_py[] = {
@@ -366,6 +367,42 @@ int py_depend(struct deps_lock *l, size_t from, size_t to, size_t *budget)
     *budget -= cost;
     deps_lock_depend(l, from, to);
     return 0;
+}
+
+int py_toml_open(struct py_toml *t, const struct deps_source *src, struct deps_lock *l,
+                 struct moat_err *err)
+{
+    int rc;
+
+    t->src = src;
+    t->l = l;
+    t->err = err;
+    t->doc = NULL;
+    t->budget = PY_MAX_WORK;
+    moat_buf_init(&t->norm, DEPS_MAX_NAME + 1);
+    py_index_init(&t->names);
+    if ((rc = deps_source_check_size(src, err)) != 0)
+        return rc;
+    return toml_parse(src->path, (const char *)src->data, src->len, &t->doc, err);
+}
+
+void py_toml_close(struct py_toml *t)
+{
+    toml_free(t->doc);
+    t->doc = NULL;
+    py_index_release(&t->names);
+    moat_buf_release(&t->norm);
+}
+
+int py_toml_bad(const struct py_toml *t, unsigned line, const char *what)
+{
+    return moat_err_set(t->err, MOAT_EPARSE, "%s:%u: %s", t->src->path, line, what);
+}
+
+int py_toml_too_many(const struct py_toml *t, unsigned line)
+{
+    return moat_err_set(t->err, MOAT_ETOOBIG, "%s:%u: dependency graph too large", t->src->path,
+                        line);
 }
 
 void py_direct_wins(struct deps_lock *l)

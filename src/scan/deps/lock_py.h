@@ -109,6 +109,28 @@ MOAT_NODISCARD int py_work(size_t *budget);
  * MOAT_ETOOBIG. */
 MOAT_NODISCARD int py_depend(struct deps_lock *l, size_t from, size_t to, size_t *budget);
 
+/* ---- the TOML lockfiles (poetry.lock, pdm.lock, uv.lock) ----
+ * What their parsers share: the parsed file, where errors go, the PEP 503
+ * name index, a buffer for normalized names and the linking budget. */
+struct toml_doc;
+struct py_toml {
+    const struct deps_source *src;
+    struct deps_lock *l;
+    struct moat_err *err;
+    struct toml_doc *doc;
+    struct py_index names; /* PEP 503 name -> packages */
+    struct moat_buf norm;
+    size_t budget; /* PY_MAX_WORK */
+};
+/* Check src's size and parse it into t->doc. t must be closed either way. */
+MOAT_NODISCARD int py_toml_open(struct py_toml *t, const struct deps_source *src,
+                                struct deps_lock *l, struct moat_err *err);
+void py_toml_close(struct py_toml *t);
+/* "path:line: what" as MOAT_EPARSE. */
+int py_toml_bad(const struct py_toml *t, unsigned line, const char *what);
+/* The linking budget ran out at line: MOAT_ETOOBIG. */
+int py_toml_too_many(const struct py_toml *t, unsigned line);
+
 /* One package, one role: a package the project names is DIRECT even when
  * another package needs it too, so TRANSITIVE is cleared where DIRECT is
  * set (the rule of every deps parser). */

@@ -19,28 +19,12 @@ struct edge {
 };
 
 struct ctx {
-    const struct deps_source *src;
-    struct deps_lock *l;
-    struct moat_err *err;
+    struct py_toml t; /* names: PEP 503 name -> [[package]] positions */
     const struct toml_value *pkgs;
-    size_t *pkg;           /* deps_lock index of each [[package]], SIZE_MAX for project packages */
-    bool *root;            /* [[package]] is the project (editable, virtual, workspace) */
-    struct py_index names; /* PEP 503 name -> [[package]] positions */
+    size_t *pkg; /* deps_lock index of each [[package]], SIZE_MAX for project packages */
+    bool *root;  /* [[package]] is the project (editable, virtual, workspace) */
     MOAT_VEC(struct edge) edges;
-    struct moat_buf norm;
-    size_t budget; /* PY_MAX_WORK */
 };
-
-static int too_many(struct ctx *c, unsigned line)
-{
-    return moat_err_set(c->err, MOAT_ETOOBIG, "%s:%u: dependency graph too large", c->src->path,
-                        line);
-}
-
-static int bad(struct ctx *c, unsigned line, const char *what)
-{
-    return moat_err_set(c->err, MOAT_EPARSE, "%s:%u: %s", c->src->path, line, what);
-}
 
 static bool is_root(const struct toml_value *source)
 {
@@ -55,18 +39,18 @@ static int hash_of(struct ctx *c, const struct toml_value *t, struct py_hash *h)
     const struct toml_value *sd = toml_get(t, "sdist"), *wh = toml_get(t, "wheels"), *hv;
 
     if (sd && sd->type != TOML_TABLE)
-        return bad(c, sd->line, "\"sdist\" is not a table");
+        return py_toml_bad(&c->t, sd->line, "\"sdist\" is not a table");
     if (wh && wh->type != TOML_ARRAY)
-        return bad(c, wh->line, "\"wheels\" is not an array");
+        return py_toml_bad(&c->t, wh->line, "\"wheels\" is not an array");
     if ((hv = toml_get(sd, "hash")) &&
         (hv->type != TOML_STRING || py_hash_offer_str(h, hv->str, hv->len) != 0))
-        return bad(c, hv->line, "malformed hash");
+        return py_toml_bad(&c->t, hv->line, "malformed hash");
     for (size_t i = 0; wh && i < wh->n; i++) {
         if (wh->items[i]->type != TOML_TABLE)
-            return bad(c, wh->items[i]->line, "a wheels entry is not a table");
+            return py_toml_bad(&c->t, wh->items[i]->line, "a wheels entry is not a table");
         if ((hv = toml_get(wh->items[i], "hash")) &&
             (hv->type != TOML_STRING || py_hash_offer_str(h, hv->str, hv->len) != 0))
-            return bad(c, hv->line, "malformed hash");
+            return py_toml_bad(&c->t, hv->line, "malformed hash");
     }
     return 0;
 }
@@ -80,26 +64,26 @@ static int package(struct ctx *c, size_t i)
 
     c->pkg[i] = SIZE_MAX;
     if (t->type != TOML_TABLE)
-        return bad(c, t->line, "[[package]] entry is not a table");
+        return py_toml_bad(&c->t, t->line, "[[package]] entry is not a table");
     name = toml_get_type(t, "name", TOML_STRING);
     if (!name || !py_valid_name(name->str, name->len))
-        return bad(c, t->line, "package without a valid name");
-    if ((rc = py_pep503(name->str, name->len, &c->norm)) != 0)
-        return bad(c, t->line, "package name too long");
-    py_index_add(&c->names, c->norm.data, c->norm.len, i);
+        return py_toml_bad(&c->t, t->line, "package without a valid name");
+    if ((rc = py_pep503(name->str, name->len, &c->t.norm)) != 0)
+        return py_toml_bad(&c->t, t->line, "package name too long");
+    py_index_add(&c->t.names, c->t.norm.data, c->t.norm.len, i);
     source = toml_get(t, "source");
     if (source && source->type != TOML_TABLE)
-        return bad(c, source->line, "\"source\" is not a table");
+        return py_toml_bad(&c->t, source->line, "\"source\" is not a table");
     if ((c->root[i] = is_root(source)))
         return 0;
     ver = toml_get(t, "version");
     if (ver && (ver->type != TOML_STRING || ver->len == 0 || ver->len > DEPS_MAX_VERSION))
-        return bad(c, ver->line, "malformed version");
+        return py_toml_bad(&c->t, ver->line, "malformed version");
     p.eco = DEPS_ECO_PYPI;
-    p.name = deps_lock_strdup(c->l, name->str, name->len);
+    p.name = deps_lock_strdup(c->t.l, name->str, name->len);
     p.line = t->line;
     if (ver) {
-        p.version = deps_lock_strdup(c->l, ver->str, ver->len);
+        p.version = deps_lock_strdup(c->t.l, ver->str, ver->len);
     } else {
         /* a source tree with a dynamic version: uv records none, we guess none */
         p.flags = DEPS_PKG_UNPINNED;
@@ -107,9 +91,9 @@ static int package(struct ctx *c, size_t i)
     }
     if ((rc = hash_of(c, t, &h)) != 0)
         return rc;
-    py_hash_apply(c->l, &p, &h);
-    if ((rc = deps_lock_add(c->l, &p, &c->pkg[i])) != 0)
-        return moat_err_set(c->err, rc, "%s:%u: more than %d packages", c->src->path, t->line,
+    py_hash_apply(c->t.l, &p, &h);
+    if ((rc = deps_lock_add(c->t.l, &p, &c->pkg[i])) != 0)
+        return moat_err_set(c->t.err, rc, "%s:%u: more than %d packages", c->t.src->path, t->line,
                             DEPS_MAX_PACKAGES);
     return 0;
 }
@@ -118,20 +102,20 @@ static int package(struct ctx *c, size_t i)
 static int dep_list(struct ctx *c, size_t from, const struct toml_value *arr, enum kind kind)
 {
     if (arr->type != TOML_ARRAY)
-        return bad(c, arr->line, "a dependency list is not an array");
+        return py_toml_bad(&c->t, arr->line, "a dependency list is not an array");
     for (size_t i = 0; i < arr->n; i++) {
         const struct toml_value *d = arr->items[i], *name;
         const char *ver;
         if (d->type != TOML_TABLE || !(name = toml_get_type(d, "name", TOML_STRING)))
-            return bad(c, d->line, "a dependency without a name");
+            return py_toml_bad(&c->t, d->line, "a dependency without a name");
         ver = toml_get_str(d, "version");
-        if (py_pep503(name->str, name->len, &c->norm) != 0)
+        if (py_pep503(name->str, name->len, &c->t.norm) != 0)
             continue;
-        for (size_t k = py_index_first(&c->names, c->norm.data, c->norm.len); k != SIZE_MAX;
-             k = py_index_next(&c->names, k)) {
+        for (size_t k = py_index_first(&c->t.names, c->t.norm.data, c->t.norm.len); k != SIZE_MAX;
+             k = py_index_next(&c->t.names, k)) {
             const char *kv = toml_get_str(c->pkgs->items[k], "version");
-            if (py_work(&c->budget) != 0)
-                return too_many(c, d->line);
+            if (py_work(&c->t.budget) != 0)
+                return py_toml_too_many(&c->t, d->line);
             /* several releases of one name: the entry says which */
             if (k == from || (ver && kv && strcmp(ver, kv) != 0))
                 continue;
@@ -150,7 +134,7 @@ static int groups(struct ctx *c, size_t from, const struct toml_value *t, const 
     if (!g)
         return 0;
     if (g->type != TOML_TABLE)
-        return bad(c, g->line, "a dependency group table is not a table");
+        return py_toml_bad(&c->t, g->line, "a dependency group table is not a table");
     for (size_t i = 0; i < g->n; i++)
         if ((rc = dep_list(c, from, g->items[i], kind)) != 0)
             return rc;
@@ -217,11 +201,11 @@ static int flags(struct ctx *c)
         if (to == SIZE_MAX)
             continue;
         if (c->root[ed->from])
-            c->l->pkgs[to].flags |= DEPS_PKG_DIRECT;
+            c->t.l->pkgs[to].flags |= DEPS_PKG_DIRECT;
         else if (c->pkg[ed->from] != SIZE_MAX) {
-            c->l->pkgs[to].flags |= DEPS_PKG_TRANSITIVE;
-            if ((rc = py_depend(c->l, c->pkg[ed->from], to, &c->budget)) != 0) {
-                rc = too_many(c, c->pkgs->items[ed->from]->line);
+            c->t.l->pkgs[to].flags |= DEPS_PKG_TRANSITIVE;
+            if ((rc = py_depend(c->t.l, c->pkg[ed->from], to, &c->t.budget)) != 0) {
+                rc = py_toml_too_many(&c->t, c->pkgs->items[ed->from]->line);
                 goto out;
             }
         }
@@ -234,9 +218,9 @@ static int flags(struct ctx *c)
             if (c->pkg[i] == SIZE_MAX || (seen[i] & 1))
                 continue;
             if (seen[i] & 2)
-                c->l->pkgs[c->pkg[i]].flags |= DEPS_PKG_OPTIONAL;
+                c->t.l->pkgs[c->pkg[i]].flags |= DEPS_PKG_OPTIONAL;
             else if (seen[i] & 4)
-                c->l->pkgs[c->pkg[i]].flags |= DEPS_PKG_DEV;
+                c->t.l->pkgs[c->pkg[i]].flags |= DEPS_PKG_DEV;
         }
     }
 out:
@@ -248,21 +232,12 @@ out:
 static int parse(const struct deps_source *src, struct deps_lock *l, struct moat_err *err)
 {
     struct ctx c = { 0 };
-    struct toml_doc *doc = NULL;
     const struct toml_value *root, *v;
     int rc;
 
-    c.src = src;
-    c.l = l;
-    c.err = err;
-    c.budget = PY_MAX_WORK;
-    moat_buf_init(&c.norm, DEPS_MAX_NAME + 1);
-    py_index_init(&c.names);
-    if ((rc = deps_source_check_size(src, err)) != 0)
+    if ((rc = py_toml_open(&c.t, src, l, err)) != 0)
         goto out;
-    if ((rc = toml_parse(src->path, (const char *)src->data, src->len, &doc, err)) != 0)
-        goto out;
-    root = toml_root(doc);
+    root = toml_root(c.t.doc);
     v = toml_get_type(root, "version", TOML_INTEGER);
     l->format = "uv.lock";
     if (v && v->integer >= 0 && v->integer < 1000) {
@@ -274,7 +249,7 @@ static int parse(const struct deps_source *src, struct deps_lock *l, struct moat
     if (!c.pkgs)
         goto out;
     if (c.pkgs->type != TOML_ARRAY) {
-        rc = bad(&c, c.pkgs->line, "\"package\" is not an array of tables");
+        rc = py_toml_bad(&c.t, c.pkgs->line, "\"package\" is not an array of tables");
         goto out;
     }
     c.pkg = moat_calloc(c.pkgs->n ? c.pkgs->n : 1, sizeof(*c.pkg));
@@ -296,9 +271,7 @@ out:
     free(c.pkg);
     free(c.root);
     free(c.edges.v);
-    toml_free(doc);
-    py_index_release(&c.names);
-    moat_buf_release(&c.norm);
+    py_toml_close(&c.t);
     return rc;
 }
 
