@@ -806,6 +806,13 @@ static void test_yarn_v1_manifest(void **state)
     expect(&l, "string-width", "4.2.3", 41, DIRECT);
     deps_lock_release(&l);
 
+    /* a manifest that is not JSON is a hint lost, not an error: the
+     * lockfile alone */
+    parse_ok("yarn.lock", DATA "yarn/v1.lock", MANIFEST "broken", &l);
+    expect(&l, "chalk", "2.4.2", 20, TRANS);
+    expect(&l, "@babel/code-frame", "7.23.5", 5, DIRECT);
+    deps_lock_release(&l);
+
     /* no manifest there: the lockfile alone */
     parse_ok("yarn.lock", DATA "yarn/v1.lock", MANIFEST "composer", &l);
     expect(&l, "chalk", "2.4.2", 20, TRANS);
